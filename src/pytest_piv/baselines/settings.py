@@ -1,0 +1,157 @@
+"""``[tool.piv.bench]``: what the benchmark gate is told, parsed and validated once.
+
+Every key also accepts a string (as it arrives from a ``PIV_BENCH_*`` variable or a flag),
+so the same parser serves ``pyproject.toml``, the environment and the command line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pytest_piv.errors import ConfigError
+
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """How benchmarks are gated.
+
+    ``threshold`` is the smallest slowdown that must be caught (0.10 means +10 %); a
+    benchmark is only called regressed when its change clears ``threshold / 2`` with
+    the suite-wide false-alarm rate held at ``alpha``.
+    """
+
+    threshold: float = 0.10
+    machine: str | None = None
+    thresholds: tuple[tuple[str, float], ...] = ()
+    alpha: float = 0.05
+    remeasure: bool = True
+    pairs: int = 5
+
+    def threshold_for(self, name: str, marker: float | None = None) -> float:
+        """The threshold of one benchmark: marker, else first matching pattern, else default."""
+        if marker is not None:
+            return marker
+        for pattern, value in self.thresholds:
+            if fnmatch.fnmatchcase(name, pattern):
+                return value
+        return self.threshold
+
+    def values(self) -> dict[str, object]:
+        """Every key with its resolved value, for ``piv config show``."""
+        return {
+            "bench.threshold": format_percent(self.threshold),
+            "bench.machine": self.machine,
+            "bench.thresholds": {p: format_percent(v) for p, v in self.thresholds},
+            "bench.alpha": self.alpha,
+            "bench.remeasure": self.remeasure,
+            "bench.pairs": self.pairs,
+        }
+
+
+def format_percent(fraction: float) -> str:
+    """``0.1`` -> ``"10%"``; ``0.125`` -> ``"12.5%"``."""
+    return f"{fraction * 100:g}%"
+
+
+def parse_percent(value: object) -> float:
+    """``"10%"`` -> ``0.1``; anything else (a bare number included) is a ``ValueError``."""
+    if not isinstance(value, str):
+        raise ValueError(value)
+    match = _PERCENT.match(value)
+    if match is None:
+        raise ValueError(value)
+    fraction = float(match.group(1)) / 100
+    if not 0 < fraction < 10:
+        raise ValueError(value)
+    return fraction
+
+
+def _machine(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        raise ValueError(value)
+    return value.strip()
+
+
+def _alpha(value: object) -> float:
+    number = float(value) if isinstance(value, str | int | float) else None
+    if number is None or isinstance(value, bool) or not 0 < number < 0.5:
+        raise ValueError(value)
+    return number
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no"}:
+        return value.lower() in {"1", "true", "yes", "on"}
+    raise ValueError(value)
+
+
+def _pairs(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(value)
+    number = int(value)
+    if not 2 <= number <= 100:
+        raise ValueError(value)
+    return number
+
+
+_KEYS: dict[str, tuple[Callable[[object], object], str]] = {
+    "threshold": (parse_percent, 'a percentage string such as "10%"'),
+    "machine": (_machine, "a non-empty one-line name for this machine"),
+    "alpha": (_alpha, "a number between 0 and 0.5, such as 0.05"),
+    "remeasure": (_flag, "true or false"),
+    "pairs": (_pairs, "a whole number of process pairs from 2 to 100"),
+}
+
+
+def parse_bench_table(table: Mapping[str, object], origin: str) -> BenchSettings:
+    """Validate ``[tool.piv.bench]`` (or its env/flag equivalents) into settings."""
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "thresholds":
+            changes[key] = _parse_thresholds(value, origin)
+            continue
+        if key not in _KEYS:
+            known = ", ".join(sorted([*_KEYS, "thresholds"]))
+            raise ConfigError(f"[tool.piv.bench] {key}", value, f"one of the keys {known}", origin)
+        parse, expected = _KEYS[key]
+        try:
+            changes[key] = parse(value)
+        except (ValueError, TypeError):
+            raise ConfigError(f"[tool.piv.bench] {key}", value, expected, origin) from None
+    return replace(BenchSettings(), **changes)
+
+
+def _parse_thresholds(value: object, origin: str) -> tuple[tuple[str, float], ...]:
+    expected = 'a table of benchmark-name globs to percentages, such as {"*slow*" = "25%"}'
+    if not isinstance(value, Mapping):
+        raise ConfigError("[tool.piv.bench] thresholds", value, expected, origin)
+    parsed: list[tuple[str, float]] = []
+    for pattern, percent in value.items():
+        try:
+            parsed.append((str(pattern), parse_percent(percent)))
+        except ValueError:
+            raise ConfigError(
+                f"[tool.piv.bench.thresholds] {pattern}",
+                percent,
+                'a percentage such as "25%"',
+                origin,
+            ) from None
+    return tuple(parsed)
+
+
+def parse_marker_threshold(value: object, where: str) -> float:
+    """The ``threshold`` of ``@pytest.mark.piv_bench(threshold="20%")``."""
+    try:
+        return parse_percent(value)
+    except ValueError:
+        raise ConfigError(
+            "piv_bench(threshold=...)", value, 'a percentage string such as "20%"', where
+        ) from None

@@ -1,0 +1,251 @@
+"""From timings to one verdict per benchmark: regressed, improved, unchanged, ...
+
+The user's threshold ``T`` means "a slowdown this large must be caught". A benchmark is
+called *regressed* only when its slowdown clears the boundary ``T / 2`` with the chance of
+a false alarm anywhere in the suite held at ``alpha`` (Holm), *unchanged* when its whole
+95 % interval lies within ``±T``, and *inconclusive* otherwise -- flagged as too noisy to
+gate when the interval is too wide to tell a ``T / 2`` change from none.
+
+Two estimators feed the same judge:
+
+* **stored mode** compares a low quantile of the per-round times (robust to the slow
+  outliers a busy machine adds) of the current run with the baseline's, widened by the
+  noise between runs where more than one run is known;
+* **A/B mode** takes, for every fresh pair of worker processes that ran base and
+  candidate interleaved, the log ratio of their medians, and uses Student's t over the
+  pairs -- the noise that matters is between processes, not between rounds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from statistics import mean, median, median_low, stdev
+
+from pytest_piv.baselines.statistics import (
+    holm,
+    normal_quantile,
+    normal_sf,
+    quantile,
+    quantile_interval,
+    t_quantile,
+    t_sf,
+)
+
+#: The low quantile stored mode compares; near the minimum, but not one lucky round.
+LOW_QUANTILE = 0.1
+LEVEL = 0.95
+
+
+class Verdict(StrEnum):
+    REGRESSED = "regressed"
+    IMPROVED = "improved"
+    UNCHANGED = "unchanged"
+    INCONCLUSIVE = "inconclusive"
+    NEW = "new"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per-iteration seconds of one side: its fastest and median round."""
+
+    min: float
+    median: float
+    rounds: int
+
+    @classmethod
+    def of(cls, runs: Sequence[Sequence[float]]) -> Summary:
+        every = [t for run in runs for t in run]
+        return cls(min=min(every), median=median(every), rounds=len(every))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The candidate/baseline time ratio with its 95 % interval.
+
+    ``log_se`` is the standard error of ``log(ratio)``; ``df`` its Student-t degrees of
+    freedom (None: normal); ``noise`` the relative spread between runs or process pairs
+    (None when only one was seen).
+    """
+
+    ratio: float
+    low: float
+    high: float
+    log_se: float
+    df: float | None
+    noise: float | None
+
+    def p_above(self, bound: float) -> float:
+        """One-sided p-value of "the true ratio is at most ``bound``"."""
+        if self.log_se <= 0:
+            return 0.0 if self.ratio > bound else 1.0
+        z = (math.log(self.ratio) - math.log(bound)) / self.log_se
+        return normal_sf(z) if self.df is None else t_sf(z, self.df)
+
+    def p_below(self, bound: float) -> float:
+        """One-sided p-value of "the true ratio is at least ``bound``"."""
+        if self.log_se <= 0:
+            return 0.0 if self.ratio < bound else 1.0
+        z = (math.log(bound) - math.log(self.ratio)) / self.log_se
+        return normal_sf(z) if self.df is None else t_sf(z, self.df)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What is known of one benchmark before judging it."""
+
+    name: str
+    threshold: float
+    baseline: Summary | None
+    current: Summary | None
+    estimate: Estimate | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The verdict on one benchmark, with the evidence and a one-sentence reason."""
+
+    name: str
+    verdict: Verdict
+    threshold: float
+    baseline: Summary | None
+    current: Summary | None
+    estimate: Estimate | None
+    reason: str
+    noisy: bool = False
+
+    @property
+    def change(self) -> float | None:
+        return None if self.estimate is None else self.estimate.ratio - 1.0
+
+
+def _interval(log_ratio: float, log_se: float, df: float | None) -> tuple[float, float]:
+    crit = normal_quantile(0.5 + LEVEL / 2) if df is None else t_quantile(0.5 + LEVEL / 2, df)
+    return math.exp(log_ratio - crit * log_se), math.exp(log_ratio + crit * log_se)
+
+
+def _log_quantile(run: Sequence[float], p: float) -> tuple[float, float]:
+    """log of the run's ``p`` quantile and the standard error of that log."""
+    ordered = sorted(run)
+    value = quantile(ordered, p)
+    low, high = quantile_interval(ordered, p, LEVEL)
+    z = normal_quantile(0.5 + LEVEL / 2)
+    return math.log(value), (math.log(high) - math.log(low)) / (2 * z)
+
+
+def _between_runs(*sides: Sequence[float]) -> float | None:
+    """Pooled standard deviation of log quantiles within each side (None if unknown)."""
+    squares, df = 0.0, 0
+    for logs in sides:
+        if len(logs) >= 2:
+            centre = mean(logs)
+            squares += sum((v - centre) ** 2 for v in logs)
+            df += len(logs) - 1
+    return math.sqrt(squares / df) if df else None
+
+
+def estimate_stored(
+    baseline_runs: Sequence[Sequence[float]],
+    current_runs: Sequence[Sequence[float]],
+    p: float = LOW_QUANTILE,
+) -> Estimate:
+    """Compare low quantiles of the current run(s) with the baseline run(s).
+
+    The baseline is its median run; the current side is its *fastest* run, so a
+    slowdown must show in every fresh re-measure before it counts.
+    """
+    base = [_log_quantile(run, p) for run in baseline_runs]
+    cur = [_log_quantile(run, p) for run in current_runs]
+    base_log = median_low([v for v, _ in base])
+    base_se = next(se for v, se in base if v == base_log)
+    cur_log, cur_se = min(cur)
+    noise = _between_runs([v for v, _ in base], [v for v, _ in cur])
+    variance = base_se**2 + cur_se**2 + (2 * noise**2 if noise is not None else 0.0)
+    log_ratio = cur_log - base_log
+    log_se = math.sqrt(variance)
+    low, high = _interval(log_ratio, log_se, None)
+    return Estimate(math.exp(log_ratio), low, high, log_se, None, noise)
+
+
+def estimate_ab(pairs: Sequence[tuple[Sequence[float], Sequence[float]]]) -> Estimate:
+    """Compare base and candidate measured interleaved over fresh process pairs.
+
+    Every pair gives one log ratio of medians; the interval is Student's t over the
+    pairs. A single pair falls back on the order-statistic intervals of its medians.
+    """
+    logs = [math.log(median(cand)) - math.log(median(base)) for base, cand in pairs]
+    if len(logs) >= 2:
+        spread = stdev(logs)
+        log_ratio = mean(logs)
+        log_se = spread / math.sqrt(len(logs))
+        df: float | None = len(logs) - 1
+        noise: float | None = spread
+    else:
+        base, cand = pairs[0]
+        (base_log, base_se), (cand_log, cand_se) = (
+            _log_quantile(base, 0.5),
+            _log_quantile(cand, 0.5),
+        )
+        log_ratio = cand_log - base_log
+        log_se = math.sqrt(base_se**2 + cand_se**2)
+        df, noise = None, None
+    low, high = _interval(log_ratio, log_se, df)
+    return Estimate(math.exp(log_ratio), low, high, log_se, df, noise)
+
+
+def _percent(ratio: float) -> str:
+    return f"{(ratio - 1) * 100:+.1f}%"
+
+
+def judge(evidence: Sequence[Evidence], alpha: float = 0.05) -> list[Comparison]:
+    """One comparison per benchmark, in the order given, false alarms held at ``alpha``."""
+    measured = [(e, e.estimate) for e in evidence if e.estimate is not None]
+    regress = holm([est.p_above(_boundary(e.threshold)) for e, est in measured], alpha)
+    improve = holm([est.p_below(1.0 / _boundary(e.threshold)) for e, est in measured], alpha)
+    flags = {e.name: (r, i) for (e, _), r, i in zip(measured, regress, improve, strict=True)}
+    return [_decide(e, *flags.get(e.name, (False, False))) for e in evidence]
+
+
+def _boundary(threshold: float) -> float:
+    return 1.0 + threshold / 2
+
+
+def _decide(e: Evidence, regressed: bool, improved: bool) -> Comparison:
+    def verdict(kind: Verdict, reason: str, noisy: bool = False) -> Comparison:
+        return Comparison(
+            e.name, kind, e.threshold, e.baseline, e.current, e.estimate, reason, noisy
+        )
+
+    if e.baseline is None:
+        return verdict(Verdict.NEW, "no baseline to compare with yet")
+    if e.current is None or e.estimate is None:
+        return verdict(Verdict.MISSING, "in the baseline but not measured in this run")
+    est, limit = e.estimate, e.threshold
+    shown = f"{_percent(est.ratio)} [{_percent(est.low)}, {_percent(est.high)}]"
+    boundary = _boundary(limit)
+    if regressed:
+        return verdict(
+            Verdict.REGRESSED,
+            f"slower by {shown}, clearing the {_percent(boundary)} boundary "
+            f"of the {limit * 100:g}% threshold",
+        )
+    if improved:
+        return verdict(Verdict.IMPROVED, f"faster by {shown}")
+    if est.high < 1.0 + limit and est.low > 1.0 / (1.0 + limit):
+        return verdict(Verdict.UNCHANGED, f"change {shown} is within ±{limit * 100:g}%")
+    half_width = math.log(est.high / est.low) / 2
+    if half_width > math.log(boundary):
+        return verdict(
+            Verdict.INCONCLUSIVE,
+            f"too noisy to gate: change {shown} is uncertain by more than "
+            f"half the {limit * 100:g}% threshold",
+            noisy=True,
+        )
+    return verdict(
+        Verdict.INCONCLUSIVE,
+        f"change {shown} neither clears the {_percent(boundary)} boundary "
+        f"nor rules out {limit * 100:g}%",
+    )

@@ -1,0 +1,147 @@
+import math
+
+import pytest
+
+from pytest_piv.baselines.verdicts import (
+    Estimate,
+    Evidence,
+    Summary,
+    Verdict,
+    estimate_ab,
+    estimate_stored,
+    judge,
+)
+
+
+def rounds(scale: float, n: int = 200, jitter: float = 0.05) -> list[float]:
+    """Deterministic per-iteration times between ``scale`` and ``scale * (1 + jitter)``."""
+    return [scale * (1 + jitter * ((i * 7919) % 101) / 100) for i in range(n)]
+
+
+def stored(
+    baseline: list[list[float]], current: list[list[float]], threshold: float = 0.1
+) -> Evidence:
+    return Evidence(
+        "t.py::test_b",
+        threshold,
+        Summary.of(baseline),
+        Summary.of(current),
+        estimate_stored(baseline, current),
+    )
+
+
+def verdict_of(evidence: Evidence) -> Verdict:
+    return judge([evidence])[0].verdict
+
+
+@pytest.mark.parametrize(
+    ("scale", "expected"),
+    [
+        (1.0, Verdict.UNCHANGED),
+        (1.03, Verdict.UNCHANGED),
+        (1.07, Verdict.REGRESSED),
+        (1.25, Verdict.REGRESSED),
+        (0.8, Verdict.IMPROVED),
+        (0.96, Verdict.UNCHANGED),
+    ],
+)
+def test_stored_mode_judges_a_single_precise_run_against_half_the_threshold(
+    scale: float, expected: Verdict
+) -> None:
+    assert verdict_of(stored([rounds(1e-3)], [rounds(1e-3 * scale)])) is expected
+
+
+def test_slow_outlier_rounds_do_not_move_the_low_quantile() -> None:
+    busy = rounds(1e-3)
+    busy[::5] = [t * 3 for t in busy[::5]]
+    assert verdict_of(stored([rounds(1e-3)], [busy])) is Verdict.UNCHANGED
+
+
+def test_a_slowdown_must_show_in_every_fresh_re_measure() -> None:
+    evidence = stored([rounds(1e-3)], [rounds(1.2e-3), rounds(1.0e-3)])
+    comparison = judge([evidence])[0]
+    assert comparison.verdict is Verdict.INCONCLUSIVE
+    assert comparison.noisy
+
+
+def test_a_confirmed_slowdown_stays_regressed_after_re_measure() -> None:
+    evidence = stored([rounds(1e-3)], [rounds(1.2e-3), rounds(1.19e-3)])
+    assert verdict_of(evidence) is Verdict.REGRESSED
+
+
+def test_baseline_runs_that_disagree_make_the_benchmark_too_noisy_to_gate() -> None:
+    comparison = judge([stored([rounds(1e-3), rounds(1.15e-3)], [rounds(1.02e-3)])])[0]
+    assert comparison.verdict is Verdict.INCONCLUSIVE
+    assert comparison.noisy
+    assert comparison.reason.startswith("too noisy to gate: change")
+
+
+def test_a_per_benchmark_threshold_moves_the_boundary() -> None:
+    assert verdict_of(stored([rounds(1e-3)], [rounds(1.15e-3)], threshold=0.1)) is (
+        Verdict.REGRESSED
+    )
+    assert verdict_of(stored([rounds(1e-3)], [rounds(1.15e-3)], threshold=0.4)) is (
+        Verdict.UNCHANGED
+    )
+
+
+def test_a_benchmark_without_baseline_is_new_and_one_not_measured_is_missing() -> None:
+    new = Evidence("t.py::test_new", 0.1, None, Summary.of([rounds(1.0)]), None)
+    gone = Evidence("t.py::test_gone", 0.1, Summary.of([rounds(1.0)]), None, None)
+    assert [c.verdict for c in judge([new, gone])] == [Verdict.NEW, Verdict.MISSING]
+
+
+def marginal(name: str) -> Evidence:
+    # one-sided p of about 0.02 against the 5 % boundary
+    log_se = (math.log(1.09) - math.log(1.05)) / 2.054
+    estimate = Estimate(1.09, 1.0, 1.2, log_se, None, None)
+    return Evidence(name, 0.1, Summary(1, 1, 1), Summary(1, 1, 1), estimate)
+
+
+def test_one_marginal_slowdown_is_a_regression_but_five_are_not_a_suite_wide_alarm() -> None:
+    assert [c.verdict for c in judge([marginal("a")])] == [Verdict.REGRESSED]
+    assert [c.verdict for c in judge([marginal(n) for n in "abcde"])] == [Verdict.INCONCLUSIVE] * 5
+
+
+def ab(ratios: list[float]) -> Evidence:
+    pairs = [(rounds(1e-4, n=30), rounds(1e-4 * r, n=30)) for r in ratios]
+    return Evidence("t.py::test_ab", 0.1, Summary(1, 1, 1), Summary(1, 1, 1), estimate_ab(pairs))
+
+
+@pytest.mark.parametrize(
+    ("ratios", "expected"),
+    [
+        ([1.10, 1.11, 1.09, 1.10, 1.12], Verdict.REGRESSED),
+        ([1.25, 1.26, 1.24, 1.25, 1.25], Verdict.REGRESSED),
+        ([1.0, 1.01, 0.99, 1.0, 1.005], Verdict.UNCHANGED),
+        ([0.8, 0.81, 0.79, 0.8, 0.8], Verdict.IMPROVED),
+        ([1.0, 1.2, 0.9, 1.1, 0.95], Verdict.INCONCLUSIVE),
+        ([1.06, 1.09, 1.03, 1.11, 1.05], Verdict.INCONCLUSIVE),
+    ],
+)
+def test_ab_mode_uses_the_spread_between_process_pairs(
+    ratios: list[float], expected: Verdict
+) -> None:
+    assert verdict_of(ab(ratios)) is expected
+
+
+def test_ab_interval_has_student_t_width_over_the_pairs() -> None:
+    estimate = ab([1.10, 1.11, 1.09, 1.10, 1.12]).estimate
+    assert estimate is not None
+    assert estimate.df == 4
+    assert estimate.ratio == pytest.approx(1.104, abs=1e-3)
+    assert estimate.low == pytest.approx(1.0896, abs=1e-3)
+    assert estimate.high == pytest.approx(1.1189, abs=1e-3)
+
+
+def test_a_single_ab_pair_falls_back_on_the_rounds_of_that_pair() -> None:
+    estimate = ab([1.2]).estimate
+    assert estimate is not None
+    assert estimate.df is None
+    assert verdict_of(ab([1.2])) is Verdict.REGRESSED
+
+
+def test_the_reason_states_the_change_its_interval_and_the_boundary() -> None:
+    comparison = judge([stored([rounds(1e-3)], [rounds(1.25e-3)])])[0]
+    assert comparison.reason.startswith("slower by +25.0% [+")
+    assert comparison.reason.endswith("clearing the +5.0% boundary of the 10% threshold")
