@@ -10,6 +10,7 @@ from pytest_piv.baselines.verdicts import (
     estimate_ab,
     estimate_stored,
     judge,
+    pair_log_ratio,
 )
 
 
@@ -104,7 +105,7 @@ def test_one_marginal_slowdown_is_a_regression_but_five_are_not_a_suite_wide_ala
 
 
 def ab(ratios: list[float]) -> Evidence:
-    pairs = [(rounds(1e-4, n=30), rounds(1e-4 * r, n=30)) for r in ratios]
+    pairs = [[(rounds(1e-4, n=5), rounds(1e-4 * r, n=5))] * 4 for r in ratios]
     return Evidence("t.py::test_ab", 0.1, Summary(1, 1, 1), Summary(1, 1, 1), estimate_ab(pairs))
 
 
@@ -134,11 +135,17 @@ def test_ab_interval_has_student_t_width_over_the_pairs() -> None:
     assert estimate.high == pytest.approx(1.1189, abs=1e-3)
 
 
-def test_a_single_ab_pair_falls_back_on_the_rounds_of_that_pair() -> None:
-    estimate = ab([1.2]).estimate
-    assert estimate is not None
-    assert estimate.df is None
-    assert verdict_of(ab([1.2])) is Verdict.REGRESSED
+def test_a_single_ab_pair_falls_back_on_the_spread_of_its_blocks() -> None:
+    blocks = [(rounds(1e-4, n=5), rounds(1e-4 * r, n=5)) for r in (1.2, 1.21, 1.19, 1.2)]
+    estimate = estimate_ab([blocks])
+    assert estimate.df == 3
+    assert estimate.noise is None
+    assert estimate.ratio == pytest.approx(1.2)
+
+
+def test_a_burst_of_load_in_one_block_does_not_move_a_pair() -> None:
+    blocks = [(rounds(1e-4, n=5), rounds(1e-4 * r, n=5)) for r in (1.0, 1.0, 1.6, 1.0, 1.0)]
+    assert pair_log_ratio(blocks) == pytest.approx(0.0)
 
 
 def test_the_reason_states_the_change_its_interval_and_the_boundary() -> None:

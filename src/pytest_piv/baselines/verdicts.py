@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import mean, median, median_low, stdev
+from typing import Literal
 
 from pytest_piv.baselines.statistics import (
     holm,
@@ -102,6 +103,7 @@ class Evidence:
     baseline: Summary | None
     current: Summary | None
     estimate: Estimate | None
+    only: Literal["base", "candidate"] | None = None
 
 
 @dataclass(frozen=True)
@@ -170,28 +172,35 @@ def estimate_stored(
     return Estimate(math.exp(log_ratio), low, high, log_se, None, noise)
 
 
-def estimate_ab(pairs: Sequence[tuple[Sequence[float], Sequence[float]]]) -> Estimate:
+Block = tuple[Sequence[float], Sequence[float]]
+
+
+def pair_log_ratio(blocks: Sequence[Block]) -> float:
+    """One process pair's log ratio: the median over adjacent blocks of their minima.
+
+    Base and candidate ran their blocks back to back, so a burst of load from a
+    neighbour hits one block pair, not the whole comparison; the median drops it.
+    """
+    return median(math.log(min(cand)) - math.log(min(base)) for base, cand in blocks)
+
+
+def estimate_ab(pairs: Sequence[Sequence[Block]]) -> Estimate:
     """Compare base and candidate measured interleaved over fresh process pairs.
 
-    Every pair gives one log ratio of medians; the interval is Student's t over the
-    pairs. A single pair falls back on the order-statistic intervals of its medians.
+    Every pair gives one log ratio (:func:`pair_log_ratio`); the interval is Student's
+    t over the pairs. A single pair falls back on the spread of its blocks.
     """
-    logs = [math.log(median(cand)) - math.log(median(base)) for base, cand in pairs]
-    if len(logs) >= 2:
-        spread = stdev(logs)
-        log_ratio = mean(logs)
-        log_se = spread / math.sqrt(len(logs))
-        df: float | None = len(logs) - 1
-        noise: float | None = spread
+    if len(pairs) >= 2:
+        logs = [pair_log_ratio(blocks) for blocks in pairs]
+        noise: float | None = stdev(logs)
     else:
-        base, cand = pairs[0]
-        (base_log, base_se), (cand_log, cand_se) = (
-            _log_quantile(base, 0.5),
-            _log_quantile(cand, 0.5),
-        )
-        log_ratio = cand_log - base_log
-        log_se = math.sqrt(base_se**2 + cand_se**2)
-        df, noise = None, None
+        logs = [math.log(min(cand)) - math.log(min(base)) for base, cand in pairs[0]]
+        noise = None
+    if len(logs) < 2:
+        raise ValueError("an A/B estimate needs two process pairs or two blocks")
+    log_ratio = mean(logs) if noise is not None else median(logs)
+    log_se = stdev(logs) / math.sqrt(len(logs))
+    df = len(logs) - 1
     low, high = _interval(log_ratio, log_se, df)
     return Estimate(math.exp(log_ratio), low, high, log_se, df, noise)
 
@@ -219,9 +228,9 @@ def _decide(e: Evidence, regressed: bool, improved: bool) -> Comparison:
             e.name, kind, e.threshold, e.baseline, e.current, e.estimate, reason, noisy
         )
 
-    if e.baseline is None:
+    if e.only == "candidate" or (e.baseline is None and e.only is None):
         return verdict(Verdict.NEW, "no baseline to compare with yet")
-    if e.current is None or e.estimate is None:
+    if e.only == "base" or e.current is None or e.estimate is None:
         return verdict(Verdict.MISSING, "in the baseline but not measured in this run")
     est, limit = e.estimate, e.threshold
     shown = f"{_percent(est.ratio)} [{_percent(est.low)}, {_percent(est.high)}]"

@@ -1,0 +1,1 @@
+"""The pytest entry point of pytest-piv (placeholder until the foundation lands)."""
