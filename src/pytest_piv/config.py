@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from pytest_piv.baselines.settings import BenchSettings, parse_bench_table
 from pytest_piv.errors import ConfigError
 from pytest_piv.paths import FileRoles
 
@@ -44,6 +45,7 @@ class PivConfig:
     exclude: tuple[str, ...]
     db: Path
     rgr: RgrConfig = RgrConfig()
+    bench: BenchSettings = field(default_factory=BenchSettings)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -59,6 +61,7 @@ class PivConfig:
             "db": str(self.db),
             "rgr.mode": self.rgr.mode,
             "rgr.policy": self.rgr.policy,
+            **self.bench.values(),
         }
 
 
@@ -199,6 +202,37 @@ def default_layout(root: Path, testpaths: Sequence[str] = ()) -> dict[str, objec
     }
 
 
+#: ``[tool.piv.bench]`` keys that can also come from the environment or a flag.
+BENCH_OVERRIDES = (
+    ("mode", "PIV_BENCH_MODE", "piv_bench_mode"),
+    ("threshold", "PIV_BENCH_THRESHOLD", "piv_bench_threshold"),
+    ("machine", "PIV_BENCH_MACHINE", "piv_bench_machine"),
+)
+
+
+def _bench_settings(
+    table: object, env: Mapping[str, str], flags: Mapping[str, object]
+) -> tuple[BenchSettings, dict[str, str]]:
+    """``[tool.piv.bench]`` < ``PIV_BENCH_*`` < ``--piv-bench-*``, each layer validated."""
+    if table is None:
+        table = {}
+    if not isinstance(table, Mapping):
+        raise ConfigError("[tool.piv] bench", table, "a table", "pyproject.toml")
+    settings = parse_bench_table(table, "pyproject.toml")
+    origins = {f"bench.{key}": "pyproject.toml" for key in table}
+    for key, var, flag in BENCH_OVERRIDES:
+        layers = [
+            (env.get(var), f"env {var}"),
+            (flags.get(flag), "flag --" + flag.replace("_", "-")),
+        ]
+        for value, origin in layers:
+            if value is not None:
+                parsed = parse_bench_table({key: value}, origin)
+                settings = replace(settings, **{key: getattr(parsed, key)})
+                origins[f"bench.{key}"] = origin
+    return settings, origins
+
+
 def load_config(
     root: Path,
     *,
@@ -212,6 +246,8 @@ def load_config(
         pyproject, _ = read_pyproject(root)
     env = env or {}
     flags = flags or {}
+    pyproject = dict(pyproject)
+    bench, bench_origins = _bench_settings(pyproject.pop("bench", None), env, flags)
     raw: dict[str, object] = dict(default_layout(root, testpaths))
     origins = dict.fromkeys(raw, "default")
 
@@ -236,7 +272,8 @@ def load_config(
         exclude=_globs(raw["exclude"]),
         db=db if db.is_absolute() else root / db,
         rgr=RgrConfig(mode=raw["rgr.mode"], policy=raw["rgr.policy"]),  # type: ignore[arg-type]
-        origins=origins,
+        bench=bench,
+        origins={**origins, **bench_origins},
     )
 
 

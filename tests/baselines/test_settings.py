@@ -17,6 +17,7 @@ def test_an_empty_table_gives_a_ten_percent_threshold_and_the_fingerprint() -> N
 def test_every_key_is_parsed_from_toml_values() -> None:
     settings = parse_bench_table(
         {
+            "mode": "warn",
             "threshold": "12.5%",
             "machine": "ci-large",
             "alpha": 0.01,
@@ -27,6 +28,7 @@ def test_every_key_is_parsed_from_toml_values() -> None:
         "pyproject.toml",
     )
     assert settings == BenchSettings(
+        mode="warn",
         threshold=0.125,
         machine="ci-large",
         alpha=0.01,
@@ -57,9 +59,10 @@ def test_string_values_from_the_environment_are_accepted() -> None:
         ({"alpha": 0.9}, "[tool.piv.bench] alpha = 0.9"),
         ({"pairs": 1}, "[tool.piv.bench] pairs = 1"),
         ({"remeasure": "maybe"}, "expected true or false"),
+        ({"mode": "strict"}, 'expected one of "enforce", "warn", "off"'),
         ({"thresholds": {"x": "5"}}, "[tool.piv.bench.thresholds] x = '5'"),
         ({"thresholds": ["x"]}, "[tool.piv.bench] thresholds = ['x']"),
-        ({"treshold": "10%"}, "expected one of the keys alpha, machine, pairs, remeasure"),
+        ({"treshold": "10%"}, "expected one of the keys alpha, machine, mode, pairs, remeasure"),
     ],
 )
 def test_a_bad_value_names_the_key_the_value_and_the_expected_form(

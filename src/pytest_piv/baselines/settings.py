@@ -10,10 +10,11 @@ import fnmatch
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from pytest_piv.errors import ConfigError
 
+BenchMode = Literal["enforce", "warn", "off"]
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -21,11 +22,13 @@ _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 class BenchSettings:
     """How benchmarks are gated.
 
-    ``threshold`` is the smallest slowdown that must be caught (0.10 means +10 %); a
+    ``mode`` is ``enforce`` (a regression fails the run), ``warn`` (reported only) or
+    ``off``. ``threshold`` is the smallest slowdown that must be caught (0.10 means +10 %); a
     benchmark is only called regressed when its change clears ``threshold / 2`` with
     the suite-wide false-alarm rate held at ``alpha``.
     """
 
+    mode: BenchMode = "enforce"
     threshold: float = 0.10
     machine: str | None = None
     thresholds: tuple[tuple[str, float], ...] = ()
@@ -45,6 +48,7 @@ class BenchSettings:
     def values(self) -> dict[str, object]:
         """Every key with its resolved value, for ``piv config show``."""
         return {
+            "bench.mode": self.mode,
             "bench.threshold": format_percent(self.threshold),
             "bench.machine": self.machine,
             "bench.thresholds": {p: format_percent(v) for p, v in self.thresholds},
@@ -102,7 +106,14 @@ def _pairs(value: object) -> int:
     return number
 
 
+def _mode(value: object) -> str:
+    if not isinstance(value, str) or value.lower() not in {"enforce", "warn", "off"}:
+        raise ValueError(value)
+    return value.lower()
+
+
 _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
+    "mode": (_mode, 'one of "enforce", "warn", "off"'),
     "threshold": (parse_percent, 'a percentage string such as "10%"'),
     "machine": (_machine, "a non-empty one-line name for this machine"),
     "alpha": (_alpha, "a number between 0 and 0.5, such as 0.05"),

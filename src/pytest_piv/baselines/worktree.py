@@ -49,3 +49,11 @@ def checkout(project: Path, ref: str) -> Iterator[Path]:
         except VcsError:
             _git(top, "worktree", "prune")
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def head(project: Path) -> str | None:
+    """The short commit id checked out at ``project`` (None outside git)."""
+    try:
+        return _git(project, "rev-parse", "--short=12", "HEAD") or None
+    except VcsError:
+        return None

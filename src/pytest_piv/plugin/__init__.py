@@ -47,9 +47,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated globs of the source files under test",
     )
 
+    group.addoption(
+        "--piv-bench-mode",
+        default=None,
+        metavar="MODE",
+        help="benchmark gate: enforce (a regression fails the run), warn or off",
+    )
+    group.addoption(
+        "--piv-bench-threshold",
+        default=None,
+        metavar="PERCENT",
+        help='the smallest benchmark slowdown that must be caught, such as "10%%"',
+    )
+    group.addoption(
+        "--piv-bench-machine",
+        default=None,
+        metavar="NAME",
+        help="a machine name that replaces the fingerprint as the benchmark baseline key",
+    )
+
 
 def _flags(config: pytest.Config) -> dict[str, object]:
-    names = ("piv_db", "piv_rgr_mode", "piv_rgr_policy", "piv_tests", "piv_source")
+    names = (
+        "piv_db",
+        "piv_rgr_mode",
+        "piv_rgr_policy",
+        "piv_tests",
+        "piv_source",
+        "piv_bench_mode",
+        "piv_bench_threshold",
+        "piv_bench_machine",
+    )
     return {name: config.getoption(name) for name in names}
 
 
@@ -59,6 +87,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "piv_characterization: a test that pins existing behaviour and may pass on its first "
         "run (pytest-piv reports it as such)",
+    )
+    config.addinivalue_line(
+        "markers",
+        'piv_bench(threshold="20%"): this benchmark\'s own regression threshold (pytest-piv)',
     )
     if not config.getoption("piv"):
         return
@@ -82,3 +114,7 @@ def pytest_configure(config: pytest.Config) -> None:
             except PivError as exc:
                 raise pytest.UsageError(f"piv: {exc}") from None
             config.pluginmanager.register(plugin, "piv-rgr")
+    if piv_config.bench.mode != "off" and not hasattr(config, "workerinput"):
+        from pytest_piv.plugin.bench import BenchPlugin
+
+        config.pluginmanager.register(BenchPlugin(config, piv_config), "piv-bench")

@@ -82,6 +82,48 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (file_digest, qualname)
     );
     """,
+    # 2: benchmark runs, raw per-round samples, baselines and verdicts
+    """
+    CREATE TABLE bench_runs (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,
+        machine TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        source TEXT NOT NULL,
+        parent INTEGER REFERENCES bench_runs(id),
+        head TEXT,
+        load_before REAL,
+        load_after REAL
+    );
+    CREATE INDEX bench_runs_by_machine ON bench_runs(machine, id);
+    CREATE TABLE bench_samples (
+        run_id INTEGER NOT NULL REFERENCES bench_runs(id),
+        name TEXT NOT NULL,
+        iterations INTEGER NOT NULL,
+        rounds INTEGER NOT NULL,
+        times BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+    );
+    CREATE INDEX bench_samples_by_name ON bench_samples(name, run_id);
+    CREATE TABLE bench_baselines (
+        machine TEXT NOT NULL,
+        name TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES bench_runs(id),
+        saved REAL NOT NULL,
+        PRIMARY KEY (machine, name, run_id)
+    );
+    CREATE TABLE bench_verdicts (
+        run_id INTEGER NOT NULL REFERENCES bench_runs(id),
+        name TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        threshold REAL NOT NULL,
+        ratio REAL,
+        low REAL,
+        high REAL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (run_id, name)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

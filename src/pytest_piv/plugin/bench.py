@@ -1,0 +1,295 @@
+"""The benchmark gate's pytest shell (registered as ``piv-bench``, controller only).
+
+Every test that uses pytest-benchmark's ``benchmark`` fixture takes part: after its call
+phase the fixture's raw per-round data is kept. At the end of the session the run is
+stored, compared with this machine's baseline (recording one if there is none), flagged
+benchmarks are re-measured in a fresh process, and a confirmed regression fails the run
+through ``session.exitstatus`` -- never by raising.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from pytest_piv.baselines.machine import Fingerprint, fingerprint, load_per_core
+from pytest_piv.baselines.remeasure import forwarded_options, remeasure
+from pytest_piv.baselines.settings import format_percent, parse_marker_threshold
+from pytest_piv.baselines.verdicts import (
+    Comparison,
+    Evidence,
+    Summary,
+    Verdict,
+    estimate_stored,
+    judge,
+)
+from pytest_piv.baselines.worktree import head
+from pytest_piv.config import PivConfig
+from pytest_piv.errors import ConfigError
+from pytest_piv.report import bench as report
+from pytest_piv.store import bench as store
+from pytest_piv.store import connect
+
+MARKER = "piv_bench"
+#: pytest-benchmark options that change what a round measures (they go into the fingerprint).
+TIMING_OPTIONS = {
+    "timer": "benchmark_timer",
+    "disable_gc": "benchmark_disable_gc",
+    "min_time": "benchmark_min_time",
+    "warmup": "benchmark_warmup",
+    "calibration_precision": "benchmark_calibration_precision",
+}
+
+
+def benchmark_plugin_present(config: pytest.Config) -> bool:
+    return config.pluginmanager.hasplugin("benchmark")
+
+
+class BenchPlugin:
+    """Collects samples during the run; compares, records and gates at the end."""
+
+    def __init__(self, config: pytest.Config, piv: PivConfig) -> None:
+        self.config = config
+        self.piv = piv
+        self.settings = piv.bench
+        self.present = benchmark_plugin_present(config)
+        self.samples: dict[str, store.Samples] = {}
+        self.thresholds: dict[str, float] = {}
+        self.collected: set[str] = set()
+        self.deselected: set[str] = set()
+        self.used_fixture = 0
+        self.notes: list[str] = []
+        self.comparisons: list[Comparison] = []
+        self.machine = ""
+        self.load_before = load_per_core()
+        self.load_after: float | None = None
+
+    # -- during the run -------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        return [
+            f"piv: bench {self.settings.mode}, threshold {format_percent(self.settings.threshold)}"
+            f", machine {self.settings.machine or 'fingerprint'}"
+        ]
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected.update(i.nodeid for i in items)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = {i.nodeid for i in session.items}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        marker = item.get_closest_marker(MARKER)
+        if marker is None:
+            return
+        value = marker.kwargs.get("threshold", marker.args[0] if marker.args else None)
+        try:
+            self.thresholds[item.nodeid] = parse_marker_threshold(value, item.nodeid)
+        except ConfigError as exc:
+            pytest.fail(f"piv: {exc}", pytrace=False)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:
+            self._keep_samples(item)
+
+    def _keep_samples(self, item: pytest.Item) -> None:
+        fixture = getattr(item, "funcargs", {}).get("benchmark")
+        if fixture is None:
+            return
+        self.used_fixture += 1
+        meta = getattr(fixture, "stats", None)
+        data = getattr(getattr(meta, "stats", None), "data", None)
+        if meta is None or not data or getattr(fixture, "has_error", False):
+            return
+        name = str(getattr(fixture, "fullname", item.nodeid))
+        self.samples[name] = store.Samples(
+            int(getattr(meta, "iterations", 1)), tuple(float(t) for t in data)
+        )
+
+    # -- at the end -----------------------------------------------------------------
+
+    def _why_nothing(self) -> str | None:
+        config = self.config
+        if not self.present:
+            return (
+                "pytest-benchmark is not installed or was disabled with -p no:benchmark, so no "
+                "benchmark was measured (hint: pip install 'pytest-piv[bench]')"
+            )
+        if config.getoption("benchmark_disable", False) and not config.getoption(
+            "benchmark_enable", False
+        ):
+            return "benchmarks ran with --benchmark-disable: nothing was measured or gated"
+        if config.getoption("benchmark_skip", False):
+            return "benchmarks were skipped (--benchmark-skip): nothing was measured or gated"
+        if config.getoption("dist", "no") != "no" or getattr(config.option, "numprocesses", 0):
+            return (
+                "pytest-benchmark turns itself off under xdist, so no benchmark was gated "
+                "(hint: run the benchmarks with -n 0 or -p no:xdist)"
+            )
+        return None
+
+    def _fingerprint(self) -> Fingerprint:
+        options = {k: self.config.getoption(v, None) for k, v in TIMING_OPTIONS.items()}
+        return fingerprint({k: getattr(v, "name", v) for k, v in options.items()})
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.load_after = load_per_core()
+        if not self.samples:
+            why = self._why_nothing()
+            if why is not None and (self.used_fixture or not self.present):
+                self.notes.append(why)
+            return
+        try:
+            self._compare_and_record()
+        except Exception as exc:  # the run's own outcome stands if the store cannot answer
+            self.notes.append(f"{self.piv.db}: could not compare or record benchmarks ({exc})")
+            return
+        busy = max(x for x in (self.load_before, self.load_after, 0.0) if x is not None)
+        if busy > 0.75:
+            self.notes.append(
+                f"the machine was busy during the run (load {busy:.2f} per core); "
+                "timings may be noisy"
+            )
+        regressed = [c for c in self.comparisons if c.verdict is Verdict.REGRESSED]
+        if regressed and self.settings.mode == "enforce":
+            session.testsfailed += 1
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _threshold(self, name: str) -> float:
+        return self.settings.threshold_for(name, self.thresholds.get(name))
+
+    def _missing(self, baseline: dict[str, list[tuple[float, ...]]]) -> list[str]:
+        """Baseline benchmarks this run should have measured but did not."""
+        files = {n.split("::", 1)[0] for n in self.collected}
+        return sorted(
+            name
+            for name in baseline
+            if name not in self.samples
+            and name not in self.deselected
+            and (name in self.collected or name.split("::", 1)[0] in files)
+        )
+
+    def _compare_and_record(self) -> None:
+        fp = self._fingerprint()
+        self.machine = fp.key(self.settings.machine)
+        root = self.piv.root
+        with contextlib.closing(connect(self.piv.db)) as conn:
+            run = store.NewRun(
+                self.machine,
+                fp.to_json(),
+                head=head(root),
+                load_before=self.load_before,
+                load_after=self.load_after,
+            )
+            run_id = store.record_run(conn, run, self.samples)
+            baseline = store.baseline(conn, self.machine)
+            if not baseline:
+                self.notes.append(self._no_baseline_note(conn, fp))
+                store.save_baseline(conn, self.machine, [run_id])
+            current = {name: [s.times] for name, s in self.samples.items()}
+            self.comparisons = self._judge(baseline, current)
+            flagged = [
+                c.name
+                for c in self.comparisons
+                if c.verdict in (Verdict.REGRESSED, Verdict.INCONCLUSIVE)
+            ]
+            if flagged and self.settings.remeasure:
+                again = remeasure(root, flagged, self._child_options())
+                if again.error:
+                    self.notes.append(again.error)
+                fresh = {n: store.Samples(it, t) for n, (it, t) in again.samples.items()}
+                if fresh:
+                    store.record_run(
+                        conn, store.NewRun(self.machine, fp.to_json(), "remeasure", run_id), fresh
+                    )
+                    for name, s in fresh.items():
+                        current.setdefault(name, []).append(s.times)
+                    self.comparisons = self._judge(baseline, current)
+            new = [c.name for c in self.comparisons if c.verdict is Verdict.NEW]
+            if baseline and new:
+                store.save_baseline(conn, self.machine, [run_id], new)
+                self.notes.append(
+                    f"added {len(new)} new benchmark{'s' if len(new) != 1 else ''} "
+                    f"to the baseline of machine {self.machine}"
+                )
+            store.record_verdicts(conn, run_id, [_row(c) for c in self.comparisons])
+
+    def _child_options(self) -> list[str]:
+        options = forwarded_options(self.config.invocation_params.args)
+        if importlib.util.find_spec("xdist") is not None:
+            options += ["-n", "0"]
+        return options
+
+    def _judge(
+        self,
+        baseline: dict[str, list[tuple[float, ...]]],
+        current: dict[str, list[tuple[float, ...]]],
+    ) -> list[Comparison]:
+        evidence = []
+        for name in sorted(current):
+            base = baseline.get(name)
+            evidence.append(
+                Evidence(
+                    name,
+                    self._threshold(name),
+                    Summary.of(base) if base else None,
+                    Summary.of(current[name][:1]),
+                    estimate_stored(base, current[name]) if base else None,
+                )
+            )
+        for name in self._missing(baseline):
+            evidence.append(
+                Evidence(name, self._threshold(name), Summary.of(baseline[name]), None, None)
+            )
+        return judge(evidence, self.settings.alpha)
+
+    def _no_baseline_note(self, conn: Any, fp: Fingerprint) -> str:
+        text = (
+            f"no benchmark baseline for machine {self.machine} yet: this run is recorded as "
+            "its baseline and the next run is compared with it"
+        )
+        others = {k: v for k, v in store.baseline_machines(conn).items() if k != self.machine}
+        if others:
+            key, fields = next(iter(others.items()))
+            diff = "; ".join(fp.differences(Fingerprint.from_json(fields))) or "a configured name"
+            text += (
+                f" (the store has a baseline for machine {key}, which differs in {diff}; "
+                "hint: set [tool.piv.bench] machine to share one baseline between machines)"
+            )
+        return text
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.comparisons and not self.notes:
+            return
+        terminalreporter.section("piv bench", sep="-")
+        for line in report.terminal_lines(
+            self.comparisons,
+            machine=self.machine or "-",
+            verbosity=self.config.get_verbosity(),
+            notes=self.notes,
+            mode=self.settings.mode,
+        ):
+            terminalreporter.write_line(line.text, **line.markup)
+
+
+def _row(c: Comparison) -> store.VerdictRow:
+    e = c.estimate
+    return store.VerdictRow(
+        c.name,
+        c.verdict.value,
+        c.threshold,
+        None if e is None else e.ratio,
+        None if e is None else e.low,
+        None if e is None else e.high,
+        c.reason,
+    )
