@@ -95,7 +95,7 @@ class _Worker:
     ) -> None:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
         extra = os.pathsep.join(str(p) for p in side.pythonpath)
         env["PYTHONPATH"] = os.pathsep.join(x for x in (extra, env.get("PYTHONPATH", "")) if x)
         env[CHANNEL_ENV] = f"{to_worker_r},{from_worker_w}"

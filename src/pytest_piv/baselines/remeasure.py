@@ -103,7 +103,11 @@ def remeasure(
             *options,
             *nodeids,
         ]
-        env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k != "PYTEST_ADDOPTS" and not k.startswith("PYTEST_XDIST_")
+        }
         try:
             done = subprocess.run(
                 command,

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from pytest_piv import __version__
+from pytest_piv.cli.bench import bench_group
 from pytest_piv.cli.config_cmd import config_group
 from pytest_piv.cli.log import log_command
 from pytest_piv.cli.rgr import rgr_group
@@ -44,6 +45,7 @@ cli.add_command(log_command)
 cli.add_command(rgr_group)
 cli.add_command(state_group)
 cli.add_command(config_group)
+cli.add_command(bench_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -210,7 +210,9 @@ class BenchPlugin:
                 fresh = {n: store.Samples(it, t) for n, (it, t) in again.samples.items()}
                 if fresh:
                     store.record_run(
-                        conn, store.NewRun(self.machine, fp.to_json(), "remeasure", run_id), fresh
+                        conn,
+                        store.NewRun(self.machine, fp.to_json(), "remeasure", run_id, run.head),
+                        fresh,
                     )
                     for name, s in fresh.items():
                         current.setdefault(name, []).append(s.times)
@@ -222,7 +224,7 @@ class BenchPlugin:
                     f"added {len(new)} new benchmark{'s' if len(new) != 1 else ''} "
                     f"to the baseline of machine {self.machine}"
                 )
-            store.record_verdicts(conn, run_id, [_row(c) for c in self.comparisons])
+            store.record_verdicts(conn, run_id, [verdict_row(c) for c in self.comparisons])
 
     def _child_options(self) -> list[str]:
         options = forwarded_options(self.config.invocation_params.args)
@@ -282,7 +284,12 @@ class BenchPlugin:
             terminalreporter.write_line(line.text, **line.markup)
 
 
-def _row(c: Comparison) -> store.VerdictRow:
+def verdict_row(c: Comparison) -> store.VerdictRow:
+    """A comparison as the store keeps it (what ``piv bench show`` reads back)."""
+
+    def summary(s: Summary | None) -> tuple[float, float, int] | None:
+        return None if s is None else (s.min, s.median, s.rounds)
+
     e = c.estimate
     return store.VerdictRow(
         c.name,
@@ -292,4 +299,6 @@ def _row(c: Comparison) -> store.VerdictRow:
         None if e is None else e.low,
         None if e is None else e.high,
         c.reason,
+        summary(c.baseline),
+        summary(c.current),
     )

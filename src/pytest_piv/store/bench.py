@@ -59,6 +59,8 @@ class VerdictRow:
     low: float | None
     high: float | None
     reason: str
+    baseline: tuple[float, float, int] | None = None
+    current: tuple[float, float, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -228,9 +230,21 @@ def record_verdicts(conn: sqlite3.Connection, run_id: int, rows: Sequence[Verdic
         conn.execute("DELETE FROM bench_verdicts WHERE run_id = ?", (run_id,))
         conn.executemany(
             "INSERT INTO bench_verdicts (run_id, name, verdict, threshold, ratio, low, high,"
-            " reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " reason, base_min, base_median, base_rounds, min, median, rounds)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (run_id, r.name, r.verdict, r.threshold, r.ratio, r.low, r.high, r.reason)
+                (
+                    run_id,
+                    r.name,
+                    r.verdict,
+                    r.threshold,
+                    r.ratio,
+                    r.low,
+                    r.high,
+                    r.reason,
+                    *(r.baseline or (None, None, None)),
+                    *(r.current or (None, None, None)),
+                )
                 for r in rows
             ],
         )
@@ -238,11 +252,24 @@ def record_verdicts(conn: sqlite3.Connection, run_id: int, rows: Sequence[Verdic
 
 def verdicts_of(conn: sqlite3.Connection, run_id: int) -> list[VerdictRow]:
     rows = conn.execute(
-        "SELECT name, verdict, threshold, ratio, low, high, reason FROM bench_verdicts"
-        " WHERE run_id = ? ORDER BY name",
+        "SELECT name, verdict, threshold, ratio, low, high, reason, base_min, base_median,"
+        " base_rounds, min, median, rounds FROM bench_verdicts WHERE run_id = ? ORDER BY name",
         (run_id,),
     )
-    return [VerdictRow(*row) for row in rows]
+    return [
+        VerdictRow(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            baseline=None if row[7] is None else (row[7], row[8], row[9]),
+            current=None if row[10] is None else (row[10], row[11], row[12]),
+        )
+        for row in rows
+    ]
 
 
 def history(

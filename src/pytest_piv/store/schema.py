@@ -120,6 +120,12 @@ MIGRATIONS: tuple[str, ...] = (
         ratio REAL,
         low REAL,
         high REAL,
+        base_min REAL,
+        base_median REAL,
+        base_rounds INTEGER,
+        min REAL,
+        median REAL,
+        rounds INTEGER,
         reason TEXT NOT NULL,
         PRIMARY KEY (run_id, name)
     );
