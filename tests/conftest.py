@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,7 @@ testpaths = ["tests"]
 
 
 def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return done.stdout
 
 
@@ -74,7 +73,11 @@ class Project:
 
     def piv_json(self, *args: str) -> object:
         done = subprocess.run(
-            ["piv", *args, "--json"], cwd=self.path, capture_output=True, text=True, check=True
+            [sys.executable, "-m", "pytest_piv", *args, "--json"],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return json.loads(done.stdout)
 

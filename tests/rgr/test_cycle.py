@@ -76,9 +76,7 @@ def test_new_test_passing_on_its_first_run_fails_as_an_rgr_violation(project: Pr
 
 def test_the_violation_persists_until_the_test_is_seen_red(project: Project) -> None:
     project.run()
-    project.append(
-        "tests/test_cart.py", "\n\ndef test_pair():\n    assert subtotal([2, 2]) == 4\n"
-    )
+    project.append("tests/test_cart.py", "\n\ndef test_pair():\n    assert subtotal([2, 2]) == 4\n")
     assert project.run().ret == 1
     again = project.run()
     assert again.ret == 1
@@ -113,9 +111,7 @@ def test_red_test_edited_into_passing_is_a_violation(project: Project) -> None:
     )
     result = project.run()
     assert result.ret == 1
-    result.stdout.fnmatch_lines(
-        ["*test_double was red and now passes, but only the test changed*"]
-    )
+    result.stdout.fnmatch_lines(["*test_double was red and now passes, but only the test changed*"])
     assert project.last_run()["tests/test_cart.py::test_double"][0] == "edited-green"
 
 
@@ -173,9 +169,9 @@ def test_adding_a_parametrize_case_judges_only_the_new_case(project: Project) ->
     project.run()
     project.write(
         "tests/test_table.py",
-        (project.path / "tests/test_table.py").read_text().replace(
-            "([1, 2], 3)]", "([1, 2], 3), ([5], 50)]"
-        ),
+        (project.path / "tests/test_table.py")
+        .read_text()
+        .replace("([1, 2], 3)]", "([1, 2], 3), ([5], 50)]"),
     )
     result = project.run()
     verdicts = project.last_run()
@@ -194,9 +190,7 @@ def test_an_interrupted_run_is_incomplete_and_completes_no_cycle(
     project.run()
     project.append("src/shop/cart.py", TOTAL)
     project.append("tests/test_cart.py", "\n\ndef test_boom():\n    assert subtotal([]) == 1\n")
-    project.write(
-        "tests/test_a_first.py", "def test_fails_first():\n    assert 1 == 2\n"
-    )
+    project.write("tests/test_a_first.py", "def test_fails_first():\n    assert 1 == 2\n")
     result = project.run(mode)
     result.stdout.fnmatch_lines(["piv: INCOMPLETE — the run was interrupted*"])
     assert project.runs()[-1][0] == "incomplete"
@@ -209,9 +203,7 @@ def test_an_interrupted_run_is_incomplete_and_completes_no_cycle(
 def test_keyboard_interrupt_leaves_an_incomplete_run(plain_project: Project) -> None:
     project = plain_project
     project.run()
-    project.write(
-        "tests/test_stop.py", "def test_stop():\n    raise KeyboardInterrupt\n"
-    )
+    project.write("tests/test_stop.py", "def test_stop():\n    raise KeyboardInterrupt\n")
     result = project.run()
     assert result.ret == 2
     assert project.runs()[-1][0] == "incomplete"
