@@ -114,7 +114,9 @@ def pytest_configure(config: pytest.Config) -> None:
             except PivError as exc:
                 raise pytest.UsageError(f"piv: {exc}") from None
             config.pluginmanager.register(plugin, "piv-rgr")
-    if piv_config.bench.mode != "off" and not hasattr(config, "workerinput"):
-        from pytest_piv.plugin.bench import BenchPlugin
+    if piv_config.bench.mode != "off":
+        from pytest_piv.plugin.bench import BenchEvidence, BenchPlugin
 
-        config.pluginmanager.register(BenchPlugin(config, piv_config), "piv-bench")
+        config.pluginmanager.register(BenchEvidence(), "piv-bench-evidence")
+        if not hasattr(config, "workerinput"):
+            config.pluginmanager.register(BenchPlugin(config, piv_config), "piv-bench")

@@ -35,6 +35,7 @@ from pytest_piv.store import bench as store
 from pytest_piv.store import connect
 
 MARKER = "piv_bench"
+USES_BENCHMARK = "piv_benchmark"
 #: pytest-benchmark options that change what a round measures (they go into the fingerprint).
 TIMING_OPTIONS = {
     "timer": "benchmark_timer",
@@ -49,6 +50,19 @@ def benchmark_plugin_present(config: pytest.Config) -> bool:
     return config.pluginmanager.hasplugin("benchmark")
 
 
+class BenchEvidence:
+    """In every process (xdist workers too): marks the reports of tests using ``benchmark``."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        rep = yield
+        if "benchmark" in getattr(item, "fixturenames", ()):
+            setattr(rep, USES_BENCHMARK, True)
+        return rep
+
+
 class BenchPlugin:
     """Collects samples during the run; compares, records and gates at the end."""
 
@@ -61,7 +75,7 @@ class BenchPlugin:
         self.thresholds: dict[str, float] = {}
         self.collected: set[str] = set()
         self.deselected: set[str] = set()
-        self.used_fixture = 0
+        self.using: set[str] = set()
         self.notes: list[str] = []
         self.comparisons: list[Comparison] = []
         self.machine = ""
@@ -78,6 +92,10 @@ class BenchPlugin:
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected.update(i.nodeid for i in items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if getattr(report, USES_BENCHMARK, False):
+            self.using.add(report.nodeid)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = {i.nodeid for i in session.items}
@@ -104,7 +122,6 @@ class BenchPlugin:
         fixture = getattr(item, "funcargs", {}).get("benchmark")
         if fixture is None:
             return
-        self.used_fixture += 1
         meta = getattr(fixture, "stats", None)
         data = getattr(getattr(meta, "stats", None), "data", None)
         if meta is None or not data or getattr(fixture, "has_error", False):
@@ -145,7 +162,7 @@ class BenchPlugin:
         self.load_after = load_per_core()
         if not self.samples:
             why = self._why_nothing()
-            if why is not None and (self.used_fixture or not self.present):
+            if why is not None and (self.using or not self.present):
                 self.notes.append(why)
             return
         try:

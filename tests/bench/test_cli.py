@@ -1,0 +1,113 @@
+"""``piv bench ...`` on a store filled by real ``pytest --piv`` runs: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_piv.cli import main
+from tests.bench.conftest import BenchProject
+
+pytestmark = pytest.mark.slow
+
+
+def piv(project: BenchProject, *args: str) -> int:
+    return main(["--root", str(project.path), "bench", *args])
+
+
+def test_show_exits_1_after_a_regression_and_0_after_a_clean_run(
+    bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_project.run()
+    bench_project.factors(a=1.0, b=3.0)
+    bench_project.run()
+    capsys.readouterr()
+    assert piv(bench_project, "show") == 1
+    out = capsys.readouterr().out
+    assert "test_bench.py::test_b" in out
+    assert "regressed" in out
+    assert piv(bench_project, "show", "--run", "1") == 0
+
+
+def test_show_renders_json_and_markdown(
+    bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_project.run()
+    bench_project.run()
+    capsys.readouterr()
+    piv(bench_project, "show", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert {b["name"] for b in data["benchmarks"]} == {
+        "test_bench.py::test_a",
+        "test_bench.py::test_b",
+    }
+    assert set(data["benchmarks"][0]) >= {"baseline", "current", "change", "threshold", "verdict"}
+    piv(bench_project, "show", "--markdown")
+    markdown = capsys.readouterr().out
+    assert markdown.startswith("### Benchmarks of run ")
+    assert "| `test_bench.py::test_a` |" in markdown
+
+
+def test_without_a_store_commands_are_usage_errors(
+    bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert piv(bench_project, "show") == 2
+    assert "no piv store yet" in capsys.readouterr().err
+
+
+def test_history_shows_every_run_and_marks_the_baseline(
+    bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_project.run()
+    bench_project.run()
+    capsys.readouterr()
+    assert piv(bench_project, "history", "test_a") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "test_bench.py::test_a"
+    assert lines[1].startswith(" *run    1")
+    assert lines[2].startswith("  run    2")
+    assert piv(bench_project, "history", "test_") == 2
+    assert "matches several benchmarks" in capsys.readouterr().err
+
+
+def test_baseline_save_moves_the_baseline_to_the_latest_run(
+    bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_project.wide_threshold()
+    bench_project.run()
+    bench_project.factors(a=1.0, b=3.0)
+    bench_project.run()
+    assert piv(bench_project, "baseline", "save") == 0
+    assert "is now run 2 for 2 benchmark(s)" in capsys.readouterr().out
+    assert bench_project.run().ret == 0
+    assert bench_project.verdicts()["test_b"] == "unchanged"
+
+
+def test_an_exported_baseline_imports_into_a_fresh_store_and_gates_there(
+    bench_project: BenchProject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_project.wide_threshold()
+    bench_project.run("--piv-bench-machine=ci")
+    exported = tmp_path / "baseline.json"
+    assert piv(bench_project, "export", str(exported)) == 0
+    data = json.loads(exported.read_text())
+    assert data["machine"] == "ci"
+    assert list(data["benchmarks"]) == ["test_bench.py::test_a", "test_bench.py::test_b"]
+    (bench_project.path / ".piv" / "piv.db").unlink()
+    assert piv(bench_project, "import", str(exported)) == 0
+    assert "imported 2 benchmark baselines for machine ci" in capsys.readouterr().out
+    bench_project.factors(a=3.0, b=1.0)
+    result = bench_project.run("--piv-bench-machine=ci")
+    assert result.ret == 1
+    assert bench_project.verdicts() == {"test_a": "regressed", "test_b": "unchanged"}
+
+
+def test_importing_a_file_that_is_not_a_baseline_is_a_usage_error(
+    bench_project: BenchProject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    assert piv(bench_project, "import", str(bad)) == 2
+    assert "not a pytest-piv benchmark baseline" in capsys.readouterr().err

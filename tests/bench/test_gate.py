@@ -1,0 +1,180 @@
+"""``pytest --piv`` with real pytest-benchmark runs: one test per verdict and per note."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bench.conftest import BenchProject
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_first_run_records_a_baseline_and_says_so(bench_project: BenchProject) -> None:
+    result = bench_project.run()
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "piv bench: 2 benchmarks on machine *: 2 new",
+            "*note: no benchmark baseline for machine * yet: this run is recorded as its "
+            "baseline and the next run is compared with it",
+        ]
+    )
+    assert bench_project.verdicts() == {"test_a": "new", "test_b": "new"}
+
+
+def test_a_threefold_slowdown_fails_the_run_with_the_passed_line_intact(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.run()
+    bench_project.factors(a=1.0, b=3.0)
+    result = bench_project.run()
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "piv bench: 2 benchmarks on machine *: 1 regressed, 1 *",
+            "*regression: test_bench.py::test_b slower by +*, clearing the +5.0% boundary "
+            "of the 10% threshold",
+            "*2 passed*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert bench_project.verdicts()["test_b"] == "regressed"
+
+
+def test_a_threefold_speedup_is_an_improvement(bench_project: BenchProject) -> None:
+    bench_project.factors(a=1.0, b=3.0)
+    bench_project.run()
+    bench_project.factors(a=1.0, b=1.0)
+    result = bench_project.run("-v")
+    assert result.ret == 0
+    assert bench_project.verdicts()["test_b"] == "improved"
+
+
+def test_an_unchanged_benchmark_within_a_wide_configured_threshold_is_unchanged(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.wide_threshold()
+    bench_project.run()
+    result = bench_project.run("-v")
+    assert result.ret == 0
+    assert bench_project.verdicts() == {"test_a": "unchanged", "test_b": "unchanged"}
+    result.stdout.fnmatch_lines(["*test_bench.py::test_a *80%*unchanged*"])
+
+
+def test_a_slowdown_a_fresh_process_does_not_confirm_is_inconclusive_not_a_failure(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.run()
+    # this run is 2x slower; the re-measure in a fresh process is not
+    bench_project.factors(a=1.0, b=[2.0, 1.0])
+    result = bench_project.run("-v")
+    assert result.ret == 0
+    assert bench_project.verdicts()["test_b"] == "inconclusive"
+    result.stdout.fnmatch_lines(["*inconclusive: test_bench.py::test_b too noisy to gate*"])
+
+
+def test_a_marker_threshold_lets_one_benchmark_slow_down_more(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.run()
+    bench_project.write(
+        "test_bench.py",
+        "import pytest\nimport work\n\n\ndef test_a(benchmark):\n"
+        '    benchmark(work.spin, int(1500 * work.factor("a")))\n\n\n'
+        '@pytest.mark.piv_bench(threshold="400%")\ndef test_b(benchmark):\n'
+        '    benchmark(work.spin, int(1500 * work.factor("b")))\n',
+    )
+    bench_project.factors(a=1.0, b=2.0)
+    result = bench_project.run()
+    assert result.ret == 0
+    assert bench_project.verdicts()["test_b"] == "unchanged"
+
+
+def test_a_marker_threshold_that_is_not_a_percentage_fails_that_test(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.write(
+        "test_bench.py",
+        "import pytest\nimport work\n\n\n@pytest.mark.piv_bench(threshold=0.2)\n"
+        "def test_a(benchmark):\n    benchmark(work.spin, 10)\n",
+    )
+    result = bench_project.run()
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*piv: piv_bench(threshold=...) = 0.2 (test_bench.py::test_a): expected a percentage*"]
+    )
+
+
+def test_a_removed_benchmark_is_missing(bench_project: BenchProject) -> None:
+    bench_project.run()
+    bench_project.write(
+        "test_bench.py",
+        "import work\n\n\ndef test_a(benchmark):\n"
+        '    benchmark(work.spin, int(1500 * work.factor("a")))\n',
+    )
+    result = bench_project.run()
+    assert result.ret == 0
+    assert bench_project.verdicts()["test_b"] == "missing"
+
+
+def test_a_different_fingerprint_gets_its_own_baseline_and_names_the_difference(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.run("--benchmark-timer=time.process_time")
+    result = bench_project.run()
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "*note: no benchmark baseline for machine * yet*(the store has a baseline for "
+            "machine *, which differs in benchmark.timer: *process_time -> *perf_counter*"
+        ]
+    )
+
+
+def test_a_configured_machine_name_replaces_the_fingerprint(bench_project: BenchProject) -> None:
+    result = bench_project.run("--piv-bench-machine=ci-large")
+    result.stdout.fnmatch_lines(["piv bench: 2 benchmarks on machine ci-large: 2 new"])
+
+
+def test_benchmark_disable_gives_a_note_and_no_gate(bench_project: BenchProject) -> None:
+    result = bench_project.run("--benchmark-disable")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["*note: benchmarks ran with --benchmark-disable: nothing was measured or gated"]
+    )
+
+
+def test_without_pytest_benchmark_the_gate_says_so_and_does_not_crash(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.write("test_bench.py", "def test_plain():\n    assert True\n")
+    result = bench_project.pytester.runpytest_subprocess("--piv", "-p", "no:benchmark")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*note: pytest-benchmark is not installed or was disabled*"])
+
+
+def test_under_xdist_the_gate_explains_that_benchmarks_are_off(
+    bench_project: BenchProject,
+) -> None:
+    result = bench_project.run("-n", "2")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*note: pytest-benchmark turns itself off under xdist*"])
+
+
+def test_mode_warn_reports_a_regression_without_failing(bench_project: BenchProject) -> None:
+    bench_project.run()
+    bench_project.factors(a=1.0, b=3.0)
+    result = bench_project.run("--piv-bench-mode=warn")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*regression (mode warn): test_bench.py::test_b slower by*"])
+
+
+def test_a_bad_threshold_in_pyproject_is_a_usage_error(bench_project: BenchProject) -> None:
+    bench_project.pytester.makefile(
+        ".toml", pyproject='[tool.piv.bench]\nthreshold = 10\n[tool.piv.rgr]\nmode = "off"\n'
+    )
+    result = bench_project.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*[[]tool.piv.bench[]] threshold = 10 (pyproject.toml): expected a percentage*"]
+    )
