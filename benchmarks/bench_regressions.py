@@ -1,0 +1,246 @@
+"""How often each benchmark gate cries wolf, and how often it catches a real slowdown.
+
+A benchmark of the gates, not a timed test. It builds a throw-away git project with four
+pytest-benchmark tests of about 10 us, 100 us, 1 ms and 10 ms per call (a pure-Python
+loop; no sleeps), then, for each repetition, measures:
+
+* **pytest-benchmark** ``--benchmark-compare-fail=mean:10%`` and ``min:10%``: the verdict
+  of pytest-benchmark's own ``PercentageRegressionCheck`` on the current run's JSON
+  against a baseline run's JSON (what ``--benchmark-compare-fail`` evaluates);
+* **pytest-piv stored mode**: ``pytest --piv`` against a baseline recorded by the
+  repetition's baseline run (same runs as pytest-benchmark's);
+* **pytest-piv A/B mode**: ``piv bench ab --base HEAD``;
+
+each on unchanged code and with the loop made 10 % and 25 % longer (a code change in
+the working tree). It prints false-alarm and detection rates side by side.
+
+    .venv/bin/python benchmarks/bench_regressions.py --reps 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_benchmark.utils import PercentageRegressionCheck
+
+SIZES = {"10us": 10e-6, "100us": 100e-6, "1ms": 1e-3, "10ms": 10e-3}
+VARIANTS = {"unchanged": 1.0, "+10%": 1.10, "+25%": 1.25}
+PYPROJECT = """\
+[tool.pytest.ini_options]
+pythonpath = ["."]
+
+[tool.piv.rgr]
+mode = "off"
+"""
+WORK = """\
+FACTOR = {factor!r}
+
+
+def spin(n):
+    total = 0
+    for i in range(int(n * FACTOR)):
+        total += i * i
+    return total
+"""
+TEST = """\
+import work
+
+{tests}
+"""
+ONE_TEST = """
+def test_{name}(benchmark):
+    benchmark(work.spin, {n})
+"""
+
+
+def spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def loop_cost() -> float:
+    """Seconds per iteration of the workload's loop on this machine (best of several)."""
+    best = float("inf")
+    for _ in range(7):
+        start = time.perf_counter()
+        spin(200_000)
+        best = min(best, (time.perf_counter() - start) / 200_000)
+    return best
+
+
+@dataclass
+class Tally:
+    """Per variant and benchmark size: how many runs flagged it, out of how many."""
+
+    flagged: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    runs_flagged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    runs: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    seconds: list[float] = field(default_factory=list)
+
+    def add(self, variant: str, regressed: set[str], seconds: float) -> None:
+        self.runs[variant] += 1
+        self.runs_flagged[variant] += bool(regressed)
+        for size in regressed:
+            self.flagged[(variant, size)] += 1
+        self.seconds.append(seconds)
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    done = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env=env, check=False, timeout=1800
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+class Project:
+    def __init__(self, root: Path, cost: float) -> None:
+        self.root = root
+        root.mkdir(parents=True)
+        (root / "pyproject.toml").write_text(PYPROJECT)
+        (root / ".gitignore").write_text(".piv/\n__pycache__/\n*.json\n.benchmarks/\n")
+        counts = {name: max(1, round(seconds / cost)) for name, seconds in SIZES.items()}
+        tests = "".join(ONE_TEST.format(name=name, n=n) for name, n in counts.items())
+        (root / "test_suite.py").write_text(TEST.format(tests=tests))
+        self.set_factor(1.0)
+        for args in (["init", "-q"], ["add", "-A"]):
+            run(["git", *args], root)
+        run(["git", "-c", "user.email=h@x", "-c", "user.name=h", "commit", "-qm", "base"], root)
+
+    def set_factor(self, factor: float) -> None:
+        (self.root / "work.py").write_text(WORK.format(factor=factor))
+
+    def pytest(self, *args: str) -> tuple[int, str, float]:
+        start = time.monotonic()
+        code, out = run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], self.root
+        )
+        return code, out, time.monotonic() - start
+
+    def piv_regressed(self) -> set[str]:
+        with sqlite3.connect(self.root / ".piv" / "piv.db") as conn:
+            rows = conn.execute(
+                "SELECT name FROM bench_verdicts WHERE verdict = 'regressed' AND run_id ="
+                " (SELECT MAX(id) FROM bench_runs WHERE source = 'pytest')"
+            ).fetchall()
+        return {name.rsplit("_", 1)[-1] for (name,) in rows}
+
+
+def stats_by_size(path: Path) -> dict[str, dict[str, float]]:
+    data = json.loads(path.read_text())
+    return {b["name"].rsplit("_", 1)[-1]: b["stats"] for b in data["benchmarks"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=20, help="repetitions of every variant")
+    parser.add_argument("--modes", default="stored,ab", help="stored, ab or both")
+    parser.add_argument("--pairs", type=int, default=None, help="A/B process pairs")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    modes = set(args.modes.split(","))
+    rng = random.Random(args.seed)
+    cost = loop_cost()
+    print(f"loop cost {cost * 1e9:.1f} ns/iteration; load {os.getloadavg()}", flush=True)
+    scratch = Path(tempfile.mkdtemp(prefix="piv-harness-"))
+    project = Project(scratch / "project", cost)
+    tallies = {name: Tally() for name in ("mean:10%", "min:10%", "piv stored", "piv A/B")}
+    checks = {
+        "mean:10%": PercentageRegressionCheck("mean", 10),
+        "min:10%": PercentageRegressionCheck("min", 10),
+    }
+    started = time.monotonic()
+    try:
+        for rep in range(args.reps):
+            order = list(VARIANTS)
+            rng.shuffle(order)
+            if "stored" in modes:
+                shutil.rmtree(project.root / ".piv", ignore_errors=True)
+                project.set_factor(1.0)
+                project.pytest("--piv", "--benchmark-json=base.json")
+                base = stats_by_size(project.root / "base.json")
+                for variant in order:
+                    project.set_factor(VARIANTS[variant])
+                    _, out, seconds = project.pytest("--piv", "--benchmark-json=cur.json")
+                    current = stats_by_size(project.root / "cur.json")
+                    for name, check in checks.items():
+                        flagged = {s for s in SIZES if check.fails(current[s], base[s])}
+                        tallies[name].add(variant, flagged, seconds)
+                    tallies["piv stored"].add(variant, project.piv_regressed(), seconds)
+            if "ab" in modes:
+                for variant in order:
+                    project.set_factor(VARIANTS[variant])
+                    command = [
+                        sys.executable,
+                        "-m",
+                        "pytest_piv",
+                        "bench",
+                        "ab",
+                        "--base",
+                        "HEAD",
+                        "--json",
+                    ]
+                    if args.pairs:
+                        command += ["--pairs", str(args.pairs)]
+                    start = time.monotonic()
+                    _, out = run(command, project.root)
+                    seconds = time.monotonic() - start
+                    data = json.loads(out[out.index("{") : out.rindex("}") + 1])
+                    flagged = {
+                        b["name"].rsplit("_", 1)[-1]
+                        for b in data["benchmarks"]
+                        if b["verdict"] == "regressed"
+                    }
+                    tallies["piv A/B"].add(variant, flagged, seconds)
+            project.set_factor(1.0)
+            elapsed = time.monotonic() - started
+            print(
+                f"rep {rep + 1}/{args.reps} done after {elapsed:.0f}s; load "
+                f"{os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print_table(tallies, args.reps)
+
+
+def print_table(tallies: dict[str, Tally], reps: int) -> None:
+    def rate(hits: int, total: int) -> str:
+        return f"{hits}/{total} ({100 * hits / total:.0f}%)" if total else "-"
+
+    print(f"\n{reps} repetitions of each variant; sizes {', '.join(SIZES)}\n")
+    header = "| gate | false-alarm runs (unchanged) |"
+    header += "".join(f" FA {s} |" for s in SIZES)
+    header += "".join(f" detect {v} {s} |" for v in ("+10%", "+25%") for s in SIZES)
+    header += " detect +10% (all) | detect +25% (all) | s/run |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for name, t in tallies.items():
+        if not t.seconds:
+            continue
+        cells = [name, rate(t.runs_flagged["unchanged"], t.runs["unchanged"])]
+        cells += [rate(t.flagged[("unchanged", s)], t.runs["unchanged"]) for s in SIZES]
+        for variant in ("+10%", "+25%"):
+            cells += [rate(t.flagged[(variant, s)], t.runs[variant]) for s in SIZES]
+        for variant in ("+10%", "+25%"):
+            hits = sum(t.flagged[(variant, s)] for s in SIZES)
+            cells.append(rate(hits, t.runs[variant] * len(SIZES)))
+        cells.append(f"{sum(t.seconds) / len(t.seconds):.1f}")
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
