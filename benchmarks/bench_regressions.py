@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--modes", default="stored,ab", help="stored, ab or both")
     parser.add_argument("--pairs", type=int, default=None, help="A/B process pairs")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the project and its store")
     args = parser.parse_args()
     modes = set(args.modes.split(","))
     rng = random.Random(args.seed)
@@ -168,7 +169,8 @@ def main() -> None:
             order = list(VARIANTS)
             rng.shuffle(order)
             if "stored" in modes:
-                shutil.rmtree(project.root / ".piv", ignore_errors=True)
+                if (project.root / ".piv").exists():
+                    (project.root / ".piv").rename(scratch / f"piv-{rep}")
                 project.set_factor(1.0)
                 project.pytest("--piv", "--benchmark-json=base.json")
                 base = stats_by_size(project.root / "base.json")
@@ -199,6 +201,9 @@ def main() -> None:
                     _, out = run(command, project.root)
                     seconds = time.monotonic() - start
                     data = json.loads(out[out.index("{") : out.rindex("}") + 1])
+                    if args.keep:
+                        log = scratch / f"ab-{rep}-{variant}.json"
+                        log.write_text(json.dumps(data, indent=1))
                     flagged = {
                         b["name"].rsplit("_", 1)[-1]
                         for b in data["benchmarks"]
@@ -213,7 +218,10 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if args.keep:
+            print(f"kept {project.root}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
     print_table(tallies, args.reps)
 
 

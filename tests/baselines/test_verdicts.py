@@ -74,7 +74,9 @@ def test_baseline_runs_that_disagree_make_the_benchmark_too_noisy_to_gate() -> N
     comparison = judge([stored([rounds(1e-3), rounds(1.15e-3)], [rounds(1.02e-3)])])[0]
     assert comparison.verdict is Verdict.INCONCLUSIVE
     assert comparison.noisy
-    assert comparison.reason.startswith("too noisy to gate: change")
+    assert comparison.reason.startswith(
+        "too noisy to gate: runs disagree by ±19.4%, more than half"
+    )
 
 
 def test_a_per_benchmark_threshold_moves_the_boundary() -> None:

@@ -69,7 +69,9 @@ class Estimate:
 
     ``log_se`` is the standard error of ``log(ratio)``; ``df`` its Student-t degrees of
     freedom (None: normal); ``noise`` the relative spread between runs or process pairs
-    (None when only one was seen).
+    (None when only one was seen). In stored mode the interval leaves the spread between
+    runs out and ``noise`` decides whether the runs agree enough to gate at all; in A/B
+    mode the spread between process pairs is the interval.
     """
 
     ratio: float
@@ -78,6 +80,7 @@ class Estimate:
     log_se: float
     df: float | None
     noise: float | None
+    mode: Literal["stored", "ab"] = "stored"
 
     def p_above(self, bound: float) -> float:
         """One-sided p-value of "the true ratio is at most ``bound``"."""
@@ -157,7 +160,9 @@ def estimate_stored(
     """Compare low quantiles of the current run(s) with the baseline run(s).
 
     The baseline is its median run; the current side is its *fastest* run, so a
-    slowdown must show in every fresh re-measure before it counts.
+    slowdown must show in every fresh re-measure before it counts. The interval is the
+    within-run uncertainty of the two quantiles; the spread between runs (when more than
+    one is known) is kept as ``noise`` and makes runs that disagree "too noisy to gate".
     """
     base = [_log_quantile(run, p) for run in baseline_runs]
     cur = [_log_quantile(run, p) for run in current_runs]
@@ -165,11 +170,10 @@ def estimate_stored(
     base_se = next(se for v, se in base if v == base_log)
     cur_log, cur_se = min(cur)
     noise = _between_runs([v for v, _ in base], [v for v, _ in cur])
-    variance = base_se**2 + cur_se**2 + (2 * noise**2 if noise is not None else 0.0)
     log_ratio = cur_log - base_log
-    log_se = math.sqrt(variance)
+    log_se = math.sqrt(base_se**2 + cur_se**2)
     low, high = _interval(log_ratio, log_se, None)
-    return Estimate(math.exp(log_ratio), low, high, log_se, None, noise)
+    return Estimate(math.exp(log_ratio), low, high, log_se, None, noise, "stored")
 
 
 Block = tuple[Sequence[float], Sequence[float]]
@@ -202,7 +206,7 @@ def estimate_ab(pairs: Sequence[Sequence[Block]]) -> Estimate:
     log_se = stdev(logs) / math.sqrt(len(logs))
     df = len(logs) - 1
     low, high = _interval(log_ratio, log_se, df)
-    return Estimate(math.exp(log_ratio), low, high, log_se, df, noise)
+    return Estimate(math.exp(log_ratio), low, high, log_se, df, noise, "ab")
 
 
 def _percent(ratio: float) -> str:
@@ -243,6 +247,15 @@ def _decide(e: Evidence, regressed: bool, improved: bool) -> Comparison:
         )
     if improved:
         return verdict(Verdict.IMPROVED, f"faster by {shown}")
+    z = normal_quantile(0.5 + LEVEL / 2)
+    runs_disagree = est.mode == "stored" and est.noise is not None
+    if runs_disagree and z * (est.noise or 0.0) > math.log(boundary):
+        return verdict(
+            Verdict.INCONCLUSIVE,
+            f"too noisy to gate: runs disagree by ±{z * (est.noise or 0.0) * 100:.1f}%"
+            f", more than half the {limit * 100:g}% threshold (best run: {shown})",
+            noisy=True,
+        )
     if est.high < 1.0 + limit and est.low > 1.0 / (1.0 + limit):
         return verdict(Verdict.UNCHANGED, f"change {shown} is within ±{limit * 100:g}%")
     half_width = math.log(est.high / est.low) / 2
