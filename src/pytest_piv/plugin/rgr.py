@@ -27,7 +27,7 @@ from pytest_piv.rgr.digests import (
     split_nodeid,
     test_digests,
 )
-from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind, is_valid_red
+from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind
 from pytest_piv.rgr.phase import RunSummary, summarize
 from pytest_piv.rgr.rules import (
     LineCheck,
@@ -381,11 +381,7 @@ class RgrPlugin:
         self.run_id = run_id
         proofs: list[tuple[str, str, str]] = []
         collection_reds: list[str] = []
-        valid: dict[str, bool] = {}
         for obs, verdict in judged:
-            valid[obs.nodeid] = obs.red is not None and is_valid_red(
-                obs.red.kind, self.piv.rgr.policy
-            )
             how = {
                 Verdict.RED: "red",
                 Verdict.ADOPTED: "adopted",
@@ -423,7 +419,6 @@ class RgrPlugin:
                 phase=summary.phase,
                 headline=summary.headline,
                 judged=judged,
-                policy_valid=valid,
                 proofs=proofs,
                 collection_reds=collection_reds,
                 files={p: (d, self.tree.roles[p]) for p, d in self.tree.files.items()},

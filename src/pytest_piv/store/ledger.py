@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pytest_piv.rgr.digests import TestDigest
 from pytest_piv.rgr.model import FileRecord, Observation, Outcome, RedKind, TestRecord
-from pytest_piv.rgr.rules import Ledger, TestVerdict, Verdict
+from pytest_piv.rgr.rules import PENDING_RED, Ledger, TestVerdict, Verdict
 from pytest_piv.store.db import write
 
 
@@ -36,7 +36,6 @@ class RunEnd:
     phase: str
     headline: str
     judged: Sequence[tuple[Observation, TestVerdict]]
-    policy_valid: Mapping[str, bool]
     proofs: Sequence[tuple[str, str, str]] = ()
     collection_reds: Sequence[str] = ()
     files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
@@ -106,9 +105,11 @@ def load_ledger(conn: sqlite3.Connection) -> Ledger:
             valid_red=bool(row[4]),
             run_id=row[5],
             red_run_id=row[6],
+            verdict=row[7],
         )
         for row in conn.execute(
-            "SELECT nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id FROM tests"
+            "SELECT nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id, verdict"
+            " FROM tests"
         )
     }
     proofs = frozenset((k, d) for k, d in conn.execute("SELECT key, digest FROM proofs"))
@@ -149,7 +150,7 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
         for obs, verdict in end.judged:
             if verdict.verdict is Verdict.SKIPPED:
                 continue
-            valid = end.policy_valid.get(obs.nodeid, False)
+            valid = verdict.verdict in PENDING_RED
             if not complete and not (obs.outcome.is_red and valid):
                 continue
             red_run = None
@@ -166,11 +167,12 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
                     int(valid),
                     end.run_id,
                     red_run,
+                    verdict.verdict.value,
                 )
             )
         conn.executemany(
             "INSERT OR REPLACE INTO tests (nodeid, digest, outcome, red_kind, valid_red, run_id,"
-            " red_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " red_run_id, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.executemany(

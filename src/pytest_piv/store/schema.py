@@ -44,7 +44,8 @@ MIGRATIONS: tuple[str, ...] = (
         red_kind TEXT,
         valid_red INTEGER NOT NULL,
         run_id INTEGER NOT NULL,
-        red_run_id INTEGER
+        red_run_id INTEGER,
+        verdict TEXT
     );
     CREATE TABLE proofs (
         key TEXT NOT NULL,
