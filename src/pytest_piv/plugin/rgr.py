@@ -24,8 +24,8 @@ from pytest_piv.rgr.digests import (
     TestDigest,
     file_digest_fallback,
     func_key,
+    function_digests,
     split_nodeid,
-    test_digests,
 )
 from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind
 from pytest_piv.rgr.phase import RunSummary, summarize
@@ -166,7 +166,7 @@ class RgrPlugin:
                 text = (self.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            cached = test_digests(text)
+            cached = function_digests(text)
             if not cached:
                 cached = {"": file_digest_fallback(text)}
             self.new_digests[file_digest] = cached
