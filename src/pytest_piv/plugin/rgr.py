@@ -425,6 +425,7 @@ class RgrPlugin:
                 verified=verified if complete else [],
                 blobs=blobs,
                 violations=[(None, v) for v in summary.violations],
+                forget_unseen=complete and scope == "full" and not self.collection_errors,
             ),
         )
 

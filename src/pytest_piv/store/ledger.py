@@ -42,6 +42,7 @@ class RunEnd:
     verified: Sequence[str] = ()
     blobs: Mapping[str, bytes] = field(default_factory=dict)
     violations: Sequence[tuple[str | None, str]] = ()
+    forget_unseen: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,11 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             "INSERT OR REPLACE INTO collection_reds (func_key, run_id) VALUES (?, ?)",
             [(key, end.run_id) for key in end.collection_reds],
         )
+        if end.forget_unseen:
+            # a full run that did not see a test means the test is gone; its history stays
+            seen = {obs.nodeid for obs, _ in end.judged}
+            gone = [(n,) for (n,) in conn.execute("SELECT nodeid FROM tests") if n not in seen]
+            conn.executemany("DELETE FROM tests WHERE nodeid = ?", gone)
         if complete:
             greened = [(obs.func_key,) for obs, v in end.judged if v.verdict is Verdict.GREEN]
             conn.executemany("DELETE FROM collection_reds WHERE func_key = ?", greened)
