@@ -131,6 +131,9 @@ class RgrPlugin:
         self.tree = collect_tree_state(self.root, self.piv.roles)
         try:
             self.ledger = ledger.load_ledger(self.conn)
+            # one query for every known test file, not one per file as reports arrive
+            tests = self.tree.of_role("test").values()
+            self.digest_cache = ledger.cached_test_digests(self.conn, tests)
         except sqlite3.DatabaseError as exc:  # a valid header over corrupt pages
             raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
         self.current_source = self.tree.of_role("source")
