@@ -37,7 +37,7 @@ from pytest_piv.rgr.rules import (
     judge_test,
     source_changed_now,
 )
-from pytest_piv.store import connect, ledger
+from pytest_piv.store import connect, ledger, unreadable
 from pytest_piv.vcs import blob_digest, changed_lines, collect_tree_state, read_blob
 
 RED_ATTR = "piv_red"
@@ -129,7 +129,13 @@ class RgrPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.tree = collect_tree_state(self.root, self.piv.roles)
-        self.ledger = ledger.load_ledger(self.conn)
+        try:
+            self.ledger = ledger.load_ledger(self.conn)
+            # one query for every known test file, not one per file as reports arrive
+            tests = self.tree.of_role("test").values()
+            self.digest_cache = ledger.cached_test_digests(self.conn, tests)
+        except sqlite3.DatabaseError as exc:  # a valid header over corrupt pages
+            raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
         self.current_source = self.tree.of_role("source")
         self.adopting = not self.ledger.adopted
 
