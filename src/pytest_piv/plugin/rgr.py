@@ -138,6 +138,24 @@ class RgrPlugin:
             raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
         self.current_source = self.tree.of_role("source")
         self.adopting = not self.ledger.adopted
+        ledger.close_abandoned_runs(self.conn)
+        self.run_id = self._start_run()
+
+    def _start_run(self) -> int:
+        """The run's row, written first so that a killed run stays visible as incomplete."""
+        workers = getattr(self.config.option, "numprocesses", None) or 0
+        return ledger.start_run(
+            self.conn,
+            ledger.RunStart(
+                scope="full",
+                scope_detail={},
+                tree_id=self.tree.tree_id,
+                head=self.tree.head,
+                mode=self.piv.rgr.mode,
+                policy=self.piv.rgr.policy,
+                workers=int(workers) if isinstance(workers, int) else 0,
+            ),
+        )
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = [report.header(self.piv.rgr.mode, self.piv.rgr.policy, str(self.piv.db))]
@@ -371,20 +389,7 @@ class RgrPlugin:
         verified: list[str],
         session: pytest.Session,
     ) -> None:
-        workers = getattr(self.config.option, "numprocesses", None) or 0
-        run_id = ledger.start_run(
-            self.conn,
-            ledger.RunStart(
-                scope=scope,
-                scope_detail=detail,
-                tree_id=self.tree.tree_id,
-                head=self.tree.head,
-                mode=self.piv.rgr.mode,
-                policy=self.piv.rgr.policy,
-                workers=int(workers) if isinstance(workers, int) else 0,
-            ),
-        )
-        self.run_id = run_id
+        run_id = self.run_id
         proofs: list[tuple[str, str, str]] = []
         collection_reds: list[str] = []
         for obs, verdict in judged:
@@ -432,6 +437,8 @@ class RgrPlugin:
                 blobs=blobs,
                 violations=[(None, v) for v in summary.violations],
                 forget_unseen=complete and scope == "full" and not self.collection_errors,
+                scope=scope,
+                scope_detail=detail,
             ),
         )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 import zlib
@@ -43,6 +45,8 @@ class RunEnd:
     blobs: Mapping[str, bytes] = field(default_factory=dict)
     violations: Sequence[tuple[str | None, str]] = ()
     forget_unseen: bool = False
+    scope: str = "full"
+    scope_detail: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def start_run(conn: sqlite3.Connection, start: RunStart) -> int:
     with write(conn):
         cur = conn.execute(
             "INSERT INTO runs (started, status, scope, scope_detail, tree_id, head, mode, policy,"
-            " workers) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+            " workers, pid, host) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 time.time(),
                 start.scope,
@@ -91,9 +95,39 @@ def start_run(conn: sqlite3.Connection, start: RunStart) -> int:
                 start.mode,
                 start.policy,
                 start.workers,
+                os.getpid(),
+                socket.gethostname(),
             ),
         )
         return int(cur.lastrowid or 0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_abandoned_runs(conn: sqlite3.Connection) -> int:
+    """Mark runs of this host whose process is gone (killed, crashed) as incomplete."""
+    host = socket.gethostname()
+    rows = conn.execute(
+        "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", (host,)
+    ).fetchall()
+    dead = [(run_id,) for run_id, pid in rows if pid is None or not _alive(int(pid))]
+    if dead:
+        with write(conn):
+            conn.executemany(
+                "UPDATE runs SET status = 'incomplete', phase = 'INCOMPLETE', headline ="
+                " 'the run stopped without finishing (killed or crashed)'"
+                " WHERE id = ? AND status = 'running'",
+                dead,
+            )
+    return len(dead)
 
 
 def load_ledger(conn: sqlite3.Connection) -> Ledger:
@@ -202,9 +236,18 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             [(end.run_id, nodeid, message) for nodeid, message in end.violations],
         )
         conn.execute(
-            "UPDATE runs SET finished = ?, status = ?, exit_code = ?, phase = ?, headline = ?"
-            " WHERE id = ?",
-            (time.time(), end.status, end.exit_code, end.phase, end.headline, end.run_id),
+            "UPDATE runs SET finished = ?, status = ?, exit_code = ?, phase = ?, headline = ?,"
+            " scope = ?, scope_detail = ? WHERE id = ?",
+            (
+                time.time(),
+                end.status,
+                end.exit_code,
+                end.phase,
+                end.headline,
+                end.scope,
+                json.dumps(end.scope_detail, sort_keys=True),
+                end.run_id,
+            ),
         )
 
 

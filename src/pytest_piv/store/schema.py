@@ -23,7 +23,9 @@ MIGRATIONS: tuple[str, ...] = (
         policy TEXT NOT NULL,
         workers INTEGER NOT NULL DEFAULT 0,
         phase TEXT,
-        headline TEXT
+        headline TEXT,
+        pid INTEGER,
+        host TEXT
     );
     CREATE TABLE results (
         run_id INTEGER NOT NULL REFERENCES runs(id),
