@@ -330,12 +330,17 @@ def test_a_run_killed_while_its_tests_run_leaves_a_sound_store_and_the_next_run_
 
     assert proc.returncode == -signal.SIGKILL
     assert integrity_ok(root / DB)
-    assert store_counts(root) == before
+    # the killed run's own row is there (it was written at its start), none of its results
+    assert store_counts(root) == (before[0] + 1, before[1], before[2])
     after = run_piv(root, "-n", "2")
     assert_clean(after)
     runs, complete, results = store_counts(root)
-    assert (runs, complete) == (before[0] + 1, before[1] + 1)
+    assert (runs, complete) == (before[0] + 2, before[1] + 1)
     assert results == before[2] + TESTS_PER_RUN + 1
+    with contextlib.closing(connect(root / DB)) as conn:
+        killed = ledger.recent_runs(conn, 2)[1]
+    assert (killed.status, killed.phase) == ("incomplete", "INCOMPLETE")
+    assert killed.headline == "the run stopped without finishing (killed or crashed)"
 
 
 @pytest.mark.slow
