@@ -178,8 +178,11 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             ],
         )
         previous = {
-            row[0]: (row[1], row[2])
-            for row in conn.execute("SELECT nodeid, outcome, red_run_id FROM tests")
+            row[0]: row[1:]
+            for row in conn.execute(
+                "SELECT nodeid, digest, outcome, red_kind, valid_red, red_run_id, verdict"
+                " FROM tests"
+            )
         }
         rows = []
         for obs, verdict in end.judged:
@@ -188,23 +191,22 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             valid = verdict.verdict in PENDING_RED
             if not complete and not (obs.outcome.is_red and valid):
                 continue
+            before = previous.get(obs.nodeid)
             red_run = None
             if obs.outcome.is_red:
-                before = previous.get(obs.nodeid)
-                was_red = before is not None and Outcome(before[0]).is_red and before[1]
-                red_run = before[1] if was_red and before is not None else end.run_id
-            rows.append(
-                (
-                    obs.nodeid,
-                    obs.digest,
-                    obs.outcome.value,
-                    obs.red.kind.value if obs.red else None,
-                    int(valid),
-                    end.run_id,
-                    red_run,
-                    verdict.verdict.value,
-                )
+                was_red = before is not None and Outcome(before[1]).is_red and before[4]
+                red_run = before[4] if was_red and before is not None else end.run_id
+            state = (
+                obs.digest,
+                obs.outcome.value,
+                obs.red.kind.value if obs.red else None,
+                int(valid),
+                red_run,
+                verdict.verdict.value,
             )
+            if before is not None and tuple(before) == state:
+                continue  # unchanged: most tests of most runs, not rewritten
+            rows.append((obs.nodeid, *state[:4], end.run_id, *state[4:]))
         conn.executemany(
             "INSERT OR REPLACE INTO tests (nodeid, digest, outcome, red_kind, valid_red, run_id,"
             " red_run_id, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
