@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pytest_piv.baselines.settings import (
@@ -5,6 +7,7 @@ from pytest_piv.baselines.settings import (
     parse_bench_table,
     parse_marker_threshold,
 )
+from pytest_piv.config import load_config
 from pytest_piv.errors import ConfigError
 
 
@@ -85,3 +88,44 @@ def test_a_marker_threshold_must_be_a_percentage() -> None:
     assert parse_marker_threshold("20%", "t.py::test_x") == pytest.approx(0.2)
     with pytest.raises(ConfigError, match=r"piv_bench\(threshold=...\) = 0.2 \(t.py::test_x\)"):
         parse_marker_threshold(0.2, "t.py::test_x")
+
+
+def test_pyproject_sets_every_bench_key_and_env_and_flags_override_in_order(
+    tmp_path: Path,
+) -> None:
+    pyproject = {
+        "bench": {
+            "mode": "warn",
+            "threshold": "15%",
+            "machine": "box",
+            "thresholds": {"*io*": "30%"},
+            "alpha": 0.01,
+            "remeasure": False,
+            "pairs": 4,
+        }
+    }
+    piv = load_config(tmp_path, pyproject=pyproject)
+    assert piv.bench == BenchSettings(
+        mode="warn",
+        threshold=0.15,
+        machine="box",
+        thresholds=(("*io*", 0.3),),
+        alpha=0.01,
+        remeasure=False,
+        pairs=4,
+    )
+    assert piv.origins["bench.threshold"] == "pyproject.toml"
+    env = {"PIV_BENCH_THRESHOLD": "20%", "PIV_BENCH_MACHINE": "ci"}
+    piv = load_config(tmp_path, pyproject=pyproject, env=env, flags={"piv_bench_machine": "me"})
+    assert piv.bench.threshold == pytest.approx(0.2)
+    assert piv.bench.machine == "me"
+    assert piv.origins["bench.threshold"] == "env PIV_BENCH_THRESHOLD"
+    assert piv.origins["bench.machine"] == "flag --piv-bench-machine"
+    assert piv.values()["bench.threshold"] == "20%"
+
+
+def test_a_bad_bench_value_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"threshold = 'x' \(env PIV_BENCH_THRESHOLD\)"):
+        load_config(tmp_path, pyproject={}, env={"PIV_BENCH_THRESHOLD": "x"})
+    with pytest.raises(ConfigError, match=r"\[tool.piv\] bench = 3 \(pyproject.toml\)"):
+        load_config(tmp_path, pyproject={"bench": 3})
