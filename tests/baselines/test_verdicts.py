@@ -154,3 +154,16 @@ def test_the_reason_states_the_change_its_interval_and_the_boundary() -> None:
     comparison = judge([stored([rounds(1e-3)], [rounds(1.25e-3)])])[0]
     assert comparison.reason.startswith("slower by +25.0% [+")
     assert comparison.reason.endswith("clearing the +5.0% boundary of the 10% threshold")
+
+
+def test_on_a_busy_machine_a_slowdown_must_clear_the_whole_threshold() -> None:
+    evidence = stored([rounds(1e-3)], [rounds(1.07e-3)])
+    assert judge([evidence])[0].verdict is Verdict.REGRESSED
+    assert judge([evidence], boundary=1.0)[0].verdict is Verdict.UNCHANGED
+    assert (
+        "+10.0% boundary"
+        in judge([stored([rounds(1e-3)], [rounds(1.3e-3)])], boundary=1.0)[0].reason
+    )
+    assert judge([stored([rounds(1e-3)], [rounds(1.25e-3)])], boundary=1.0)[0].verdict is (
+        Verdict.REGRESSED
+    )

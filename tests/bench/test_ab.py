@@ -6,6 +6,7 @@ import pytest
 
 from pytest_piv.cli import main
 from tests.bench.conftest import BenchProject
+from tests.conftest import git
 
 pytestmark = pytest.mark.slow
 
@@ -39,3 +40,21 @@ def test_ab_with_an_unknown_ref_is_a_usage_error(
 ) -> None:
     assert main(["--root", str(git_bench_project.path), "bench", "ab", "--base", "nope"]) == 2
     assert "--base 'nope' is not a commit" in capsys.readouterr().err
+
+
+def test_ab_runs_pedantic_benchmarks_with_their_setup(
+    git_bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_bench_project.write(
+        "test_pedantic.py",
+        "import work\n\n\ndef test_p(benchmark):\n"
+        "    result = benchmark.pedantic(work.spin, setup=lambda: ((300,), {}), rounds=3)\n"
+        "    assert result == sum(i * i for i in range(300))\n",
+    )
+    git(git_bench_project.path, "add", "-A")
+    git(git_bench_project.path, "commit", "-qm", "pedantic")
+    git_bench_project.wide_threshold()
+    assert ab(git_bench_project, "--pairs", "2", "--json", "--", "test_pedantic.py") == 0
+    out = capsys.readouterr().out
+    assert '"name": "test_pedantic.py::test_p"' in out
+    assert '"verdict": "unchanged"' in out

@@ -53,7 +53,7 @@ class ABOptions:
     round_time: float = 0.002
     chunk_time: float = 0.01
     warmup_rounds: int = 2
-    min_rounds: int = 6
+    min_rounds: int = 10
     timeout: float = 300.0
     remeasure: bool = True
 
@@ -265,7 +265,7 @@ def _measure_one(
             return
         round_seconds = max(round_seconds, min(reply["times"]) * iterations)
     total = max(options.min_rounds, math.ceil(options.side_time / round_seconds))
-    chunk = max(1, math.floor(options.chunk_time / round_seconds))
+    chunk = max(2, math.floor(options.chunk_time / round_seconds))
     for size, sides in _chunks(total, chunk):
         block: dict[str, list[float]] = {}
         for side in sides:

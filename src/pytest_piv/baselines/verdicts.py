@@ -213,20 +213,26 @@ def _percent(ratio: float) -> str:
     return f"{(ratio - 1) * 100:+.1f}%"
 
 
-def judge(evidence: Sequence[Evidence], alpha: float = 0.05) -> list[Comparison]:
-    """One comparison per benchmark, in the order given, false alarms held at ``alpha``."""
+def judge(
+    evidence: Sequence[Evidence], alpha: float = 0.05, boundary: float = 0.5
+) -> list[Comparison]:
+    """One comparison per benchmark, in the order given, false alarms held at ``alpha``.
+
+    A change must clear ``boundary`` times the threshold (half of it by default; a busy
+    machine calls for the whole threshold) to count as a regression or an improvement.
+    """
     measured = [(e, e.estimate) for e in evidence if e.estimate is not None]
-    regress = holm([est.p_above(_boundary(e.threshold)) for e, est in measured], alpha)
-    improve = holm([est.p_below(1.0 / _boundary(e.threshold)) for e, est in measured], alpha)
+    regress = holm([est.p_above(_bound(e, boundary)) for e, est in measured], alpha)
+    improve = holm([est.p_below(1.0 / _bound(e, boundary)) for e, est in measured], alpha)
     flags = {e.name: (r, i) for (e, _), r, i in zip(measured, regress, improve, strict=True)}
-    return [_decide(e, *flags.get(e.name, (False, False))) for e in evidence]
+    return [_decide(e, *flags.get(e.name, (False, False)), boundary) for e in evidence]
 
 
-def _boundary(threshold: float) -> float:
-    return 1.0 + threshold / 2
+def _bound(e: Evidence, boundary: float) -> float:
+    return 1.0 + e.threshold * boundary
 
 
-def _decide(e: Evidence, regressed: bool, improved: bool) -> Comparison:
+def _decide(e: Evidence, regressed: bool, improved: bool, fraction: float) -> Comparison:
     def verdict(kind: Verdict, reason: str, noisy: bool = False) -> Comparison:
         return Comparison(
             e.name, kind, e.threshold, e.baseline, e.current, e.estimate, reason, noisy
@@ -238,7 +244,7 @@ def _decide(e: Evidence, regressed: bool, improved: bool) -> Comparison:
         return verdict(Verdict.MISSING, "in the baseline but not measured in this run")
     est, limit = e.estimate, e.threshold
     shown = f"{_percent(est.ratio)} [{_percent(est.low)}, {_percent(est.high)}]"
-    boundary = _boundary(limit)
+    boundary = _bound(e, fraction)
     if regressed:
         return verdict(
             Verdict.REGRESSED,
