@@ -7,6 +7,7 @@ mode), so CI can gate on them; everything else returns 0, or 2 for a usage error
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -58,8 +59,10 @@ def _emit(
     elif markdown:
         click.echo(report.to_markdown(comparisons, machine=machine, what=what), nl=False)
     else:
+        plain = bool(os.environ.get("NO_COLOR"))
         for line in report.terminal_lines(comparisons, machine=machine, what=f"{what} machine"):
-            click.echo(click.style(line.text, fg="red" if line.markup.get("red") else None))
+            red = line.markup.get("red") and not plain
+            click.echo(click.style(line.text, fg="red") if red else line.text)
 
 
 @baseline_group.command("save")
