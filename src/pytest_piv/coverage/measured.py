@@ -1,0 +1,157 @@
+"""From coverage.py data to :class:`FileCoverage`: read, combine shards, analyse.
+
+This is the one module that knows coverage.py's data API. It reads the user's coverage
+configuration (``[tool.coverage.*]``, ``.coveragerc``) through a ``coverage.Coverage``
+object so that exclusions such as ``# pragma: no cover`` count as they do in
+``coverage report``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import coverage
+from coverage.exceptions import CoverageException, DataError
+from coverage.files import PathAliases
+from coverage.python import PythonFileReporter
+from coverage.results import analysis_from_file_reporter
+
+from pytest_piv.coverage.model import FileCoverage
+from pytest_piv.errors import PivError
+
+
+class CoverageDataError(PivError):
+    """A coverage data file is missing, unreadable or cannot be combined."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The analysed files of one coverage data set, and what could not be analysed."""
+
+    files: tuple[FileCoverage, ...]
+    has_branches: bool
+    unreadable: tuple[str, ...] = ()
+    outside: int = 0
+
+
+def coverage_for(root: Path, data_file: Path | None = None) -> coverage.Coverage:
+    """A ``Coverage`` object with the project's coverage configuration, for analysis.
+
+    coverage.py looks for its configuration in the current directory; run from elsewhere,
+    the root's ``.coveragerc`` is named explicitly when there is one.
+    """
+    config_file: str | bool = True
+    if Path.cwd().resolve() != root.resolve() and (root / ".coveragerc").is_file():
+        config_file = str(root / ".coveragerc")
+    return coverage.Coverage(
+        data_file=str(data_file) if data_file is not None else None,
+        config_file=config_file,
+    )
+
+
+def aliases_for(
+    cov: coverage.Coverage,
+    root: Path,
+    remaps: Iterable[tuple[str, Sequence[str]]] = (),
+) -> PathAliases:
+    """Path aliases from coverage's ``[paths]`` and piv's ``paths`` / ``--remap``."""
+    aliases = PathAliases(relative=bool(cov.get_option("run:relative_files")))
+    configured = cov.get_option("paths")
+    pairs: list[tuple[str, Sequence[str]]] = []
+    if isinstance(configured, dict):
+        for values in configured.values():
+            if isinstance(values, list) and values:
+                pairs.append((str(values[0]), [str(v) for v in values[1:]]))
+    pairs.extend(remaps)
+    for canonical, patterns in pairs:
+        result = canonical if Path(canonical).is_absolute() else str(root / canonical)
+        if canonical.endswith(("/", "\\")) and not result.endswith(("/", "\\")):
+            result += "/"
+        for pattern in patterns:
+            aliases.add(pattern, result)
+    return aliases
+
+
+def read_data(
+    paths: Sequence[Path],
+    aliases: PathAliases | None = None,
+) -> coverage.CoverageData:
+    """One in-memory data set from one or more data files, paths remapped."""
+    combined = coverage.CoverageData(no_disk=True)
+    for path in paths:
+        if not path.is_file():
+            raise CoverageDataError(f"coverage data file {path} does not exist")
+        shard = coverage.CoverageData(basename=str(path))
+        try:
+            shard.read()
+            combined.update(shard, map_path=aliases.map if aliases is not None else None)
+        except DataError as exc:
+            raise CoverageDataError(f"{path}: cannot combine this coverage data ({exc})") from None
+        except CoverageException as exc:
+            raise CoverageDataError(f"{path}: not a coverage data file ({exc})") from None
+        finally:
+            shard.close()
+    return combined
+
+
+def relative_path(filename: str, root: Path) -> str | None:
+    """``filename`` relative to ``root`` with ``/`` separators, or ``None`` if outside."""
+    path = Path(filename)
+    if not path.is_absolute():
+        path = root / path
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def analyse(
+    data: coverage.CoverageData,
+    cov: coverage.Coverage,
+    root: Path,
+    keep: Callable[[str], bool] = lambda path: True,
+) -> Measurement:
+    """Statements, missing lines and branches of every measured source file in ``root``."""
+    has_arcs = data.has_arcs()
+    files: list[FileCoverage] = []
+    unreadable: list[str] = []
+    outside = 0
+    resolved_root = root.resolve()
+    for filename in sorted(data.measured_files()):
+        if data.file_tracer(filename):
+            continue
+        rel = relative_path(filename, resolved_root)
+        if rel is None:
+            outside += 1
+            continue
+        if not keep(rel):
+            continue
+        try:
+            reporter = PythonFileReporter(filename, cov)
+            analysis = analysis_from_file_reporter(data, 0, reporter, filename)
+        except (CoverageException, OSError, SyntaxError):
+            unreadable.append(rel)
+            continue
+        missing_arcs: tuple[tuple[int, int], ...] = ()
+        branches = 0
+        if has_arcs:
+            branches = analysis.numbers.n_branches
+            missing_arcs = tuple(
+                sorted(
+                    (source, destination)
+                    for source, destinations in analysis.missing_branch_arcs().items()
+                    for destination in destinations
+                )
+            )
+        files.append(
+            FileCoverage(
+                path=rel,
+                statements=frozenset(analysis.statements),
+                missing=frozenset(analysis.missing),
+                branches=branches,
+                missing_arcs=missing_arcs,
+            )
+        )
+    return Measurement(tuple(files), has_arcs, tuple(unreadable), outside)

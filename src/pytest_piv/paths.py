@@ -1,0 +1,84 @@
+"""Path globs with ``**`` and the split of a project's files into tests and source."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Translate a path glob to a regex over ``/``-separated relative paths.
+
+    ``**`` matches any number of directories (including none), ``*`` and ``?`` stay
+    inside one path segment, ``[...]`` is a character class. A pattern without ``/``
+    matches the file name at any depth, as ``.gitignore`` does.
+    """
+    if "/" not in pattern:
+        pattern = "**/" + pattern
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]+/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(pattern[i]))
+                i += 1
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def matches_any(path: str, patterns: Iterable[str]) -> bool:
+    """True when the relative ``/``-separated *path* matches one of *patterns*."""
+    return any(glob_regex(p).match(path) for p in patterns)
+
+
+@dataclass(frozen=True)
+class FileRoles:
+    """Which project files are tests and which are the code under test."""
+
+    tests: tuple[str, ...]
+    source: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+    def role(self, path: str) -> str | None:
+        """``"test"``, ``"source"`` or ``None`` for a relative path."""
+        if not path.endswith(".py") or matches_any(path, self.exclude):
+            return None
+        if matches_any(path, self.tests):
+            return "test"
+        if matches_any(path, self.source):
+            return "source"
+        return None
+
+
+def module_name(path: str) -> str:
+    """The dotted module name of a source path (``src/shop/cart.py`` -> ``shop.cart``)."""
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[0] in {"src", "lib"} and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
