@@ -30,20 +30,24 @@ def show_percent(value: Fraction, against: Fraction | None = None) -> str:
     """``value`` with 2 decimals, or more when needed to agree with ``value >= against``."""
     decimals = MIN_DECIMALS
     if against is not None:
+        decimals = max(decimals, _decimals_of(against))
         meets = value >= against
         while decimals < MAX_DECIMALS and (_truncate(value, decimals) >= against) != meets:
             decimals += 1
     return _text(value, decimals)
 
 
+def _decimals_of(value: Fraction) -> int:
+    """How many decimals ``value`` needs to be written exactly (at most ``MAX_DECIMALS``)."""
+    for decimals in range(MAX_DECIMALS + 1):
+        if _truncate(value, decimals) == value:
+            return decimals
+    return MAX_DECIMALS
+
+
 def show_minimum(minimum: Fraction) -> str:
     """A minimum as the user wrote it: ``80``, ``79.995``."""
-    if minimum.denominator == 1:
-        return str(minimum.numerator)
-    for decimals in range(1, MAX_DECIMALS + 1):
-        if _truncate(minimum, decimals) == minimum:
-            return _text(minimum, decimals)
-    return _text(minimum, MAX_DECIMALS)
+    return _text(minimum, _decimals_of(minimum))
 
 
 def show_margin(value: Fraction, minimum: Fraction) -> str:
