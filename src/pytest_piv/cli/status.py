@@ -1,0 +1,47 @@
+"""``piv status``: the phase of the last run, pending reds and recent violations."""
+
+from __future__ import annotations
+
+import contextlib
+
+import click
+
+from pytest_piv.cli.context import echo_json, open_store, project_config
+from pytest_piv.store import ledger
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_context
+def status_command(ctx: click.Context, as_json: bool) -> int:
+    """Show the current RGR phase, the tests waiting to turn green and recent violations."""
+    piv = project_config(ctx)
+    with contextlib.closing(open_store(piv)) as conn:
+        runs = ledger.recent_runs(conn, 1)
+        reds = ledger.pending_reds(conn)
+        violations = ledger.recent_violations(conn, 5)
+    last = runs[0] if runs else None
+    if as_json:
+        echo_json(
+            {
+                "phase": last.phase if last else None,
+                "headline": last.headline if last else None,
+                "last_run": last.id if last else None,
+                "pending_reds": [{"nodeid": n, "red_kind": k} for n, k in reds],
+                "recent_violations": [{"run": r, "message": m} for r, m in violations],
+            }
+        )
+        return 0
+    if last is None:
+        click.echo("piv: no run recorded yet (hint: run `pytest --piv`)")
+        return 0
+    click.echo(f"piv: {last.phase} — {last.headline}  (run {last.id}, {last.status})")
+    if reds:
+        click.echo(f"pending reds ({len(reds)}):")
+        for nodeid, kind in reds:
+            click.echo(f"  {nodeid}  [{kind}]")
+    if violations:
+        click.echo("recent violations:")
+        for run, message in violations:
+            click.echo(f"  run {run}: {message}")
+    return 0

@@ -1,0 +1,248 @@
+"""The one frozen configuration of pytest-piv, parsed once.
+
+Precedence, lowest first: built-in defaults < ``[tool.piv]`` in ``pyproject.toml`` <
+``PIV_*`` environment variables < ``--piv-*`` command-line flags. Every value is validated
+when it is read; a bad one raises :class:`~pytest_piv.errors.ConfigError` naming the key,
+the value, where it came from and the expected form. The pytest plugin and the ``piv`` CLI
+both call :func:`load_config`, so they always agree.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pytest_piv.errors import ConfigError
+from pytest_piv.paths import FileRoles
+
+RgrMode = Literal["enforce", "warn", "off"]
+RgrPolicy = Literal["strict", "standard", "lenient"]
+
+DEFAULT_TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py")
+DEFAULT_EXCLUDE = (".*/**", "venv/**", "build/**", "dist/**", "node_modules/**")
+DEFAULT_DB = ".piv/piv.db"
+
+
+@dataclass(frozen=True)
+class RgrConfig:
+    """``[tool.piv.rgr]``: how Red-Green-Refactor ordering is judged."""
+
+    mode: RgrMode = "enforce"
+    policy: RgrPolicy = "standard"
+
+
+@dataclass(frozen=True)
+class PivConfig:
+    """Everything pytest-piv was told, resolved once."""
+
+    root: Path
+    tests: tuple[str, ...]
+    source: tuple[str, ...]
+    exclude: tuple[str, ...]
+    db: Path
+    rgr: RgrConfig = RgrConfig()
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def roles(self) -> FileRoles:
+        return FileRoles(tests=self.tests, source=self.source, exclude=self.exclude)
+
+    def values(self) -> dict[str, object]:
+        """Every key with its resolved value, for ``piv config show``."""
+        return {
+            "tests": list(self.tests),
+            "source": list(self.source),
+            "exclude": list(self.exclude),
+            "db": str(self.db),
+            "rgr.mode": self.rgr.mode,
+            "rgr.policy": self.rgr.policy,
+        }
+
+
+# -- value parsers: each takes a TOML value or a string from env/flags -----------------
+
+
+def _globs(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError
+    if not items or not all(isinstance(v, str) and v for v in items):
+        raise ValueError
+    return tuple(items)
+
+
+def _path(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError
+    return value
+
+
+def _choice(*choices: str) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        if not isinstance(value, str) or value.lower() not in choices:
+            raise ValueError
+        return value.lower()
+
+    return parse
+
+
+def _quoted(*choices: str) -> str:
+    return "one of " + ", ".join(f'"{c}"' for c in choices)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration key: how to parse it and where else it can be set."""
+
+    key: str
+    parse: Callable[[object], object]
+    expected: str
+    env: str | None = None
+    flag: str | None = None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("tests", _globs, "a list of path globs", "PIV_TESTS", "piv_tests"),
+    Option("source", _globs, "a list of path globs", "PIV_SOURCE", "piv_source"),
+    Option("exclude", _globs, "a list of path globs", "PIV_EXCLUDE", None),
+    Option("db", _path, "a file path", "PIV_DB", "piv_db"),
+    Option(
+        "rgr.mode",
+        _choice("enforce", "warn", "off"),
+        _quoted("enforce", "warn", "off"),
+        "PIV_RGR_MODE",
+        "piv_rgr_mode",
+    ),
+    Option(
+        "rgr.policy",
+        _choice("strict", "standard", "lenient"),
+        _quoted("strict", "standard", "lenient"),
+        "PIV_RGR_POLICY",
+        "piv_rgr_policy",
+    ),
+)
+OPTIONS_BY_KEY = {o.key: o for o in OPTIONS}
+TABLES = {o.key.split(".")[0] for o in OPTIONS if "." in o.key}
+
+
+def _table_name(dotted: str) -> str:
+    return "[tool.piv]" if "." not in dotted else f"[tool.piv.{dotted.rsplit('.', 1)[0]}]"
+
+
+def _display_key(key: str) -> str:
+    table, _, leaf = key.rpartition(".")
+    return f"[tool.piv.{table}] {leaf}" if table else f"[tool.piv] {key}"
+
+
+def _flatten(table: Mapping[str, Any], origin: str) -> dict[str, object]:
+    """``{"rgr": {"mode": "warn"}}`` -> ``{"rgr.mode": "warn"}``, refusing unknown keys."""
+    flat: dict[str, object] = {}
+    for name, value in table.items():
+        if name in TABLES:
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"[tool.piv] {name}", value, "a table", origin)
+            for leaf, leaf_value in value.items():
+                key = f"{name}.{leaf}"
+                if key not in OPTIONS_BY_KEY:
+                    known = sorted(k.split(".")[1] for k in OPTIONS_BY_KEY if k.startswith(name))
+                    raise ConfigError(
+                        _display_key(key), leaf_value, "one of the keys " + ", ".join(known), origin
+                    )
+                flat[key] = leaf_value
+        elif name in OPTIONS_BY_KEY:
+            flat[name] = value
+        else:
+            known = sorted({k.split(".")[0] for k in OPTIONS_BY_KEY})
+            raise ConfigError(
+                f"[tool.piv] {name}", value, "one of the keys " + ", ".join(known), origin
+            )
+    return flat
+
+
+def read_pyproject(root: Path) -> tuple[dict[str, Any], str]:
+    """The ``[tool.piv]`` table of ``root/pyproject.toml`` (empty when absent)."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}, "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), "<file>", f"valid TOML ({exc})", "pyproject.toml") from None
+    tool = data.get("tool", {})
+    piv = tool.get("piv", {}) if isinstance(tool, dict) else {}
+    if not isinstance(piv, dict):
+        raise ConfigError("[tool] piv", piv, "a table", "pyproject.toml")
+    return piv, "pyproject.toml"
+
+
+def default_layout(root: Path, testpaths: Sequence[str] = ()) -> dict[str, object]:
+    """Defaults that fit a ``src/`` or flat layout and pytest's ``testpaths``."""
+    tests = list(DEFAULT_TEST_GLOBS)
+    for tp in testpaths:
+        clean = tp.strip("/").replace("\\", "/")
+        if clean and clean != ".":
+            tests.append(f"{clean}/**/*.py")
+    source = ("src/**/*.py",) if (root / "src").is_dir() else ("**/*.py",)
+    return {
+        "tests": tuple(tests),
+        "source": source,
+        "exclude": DEFAULT_EXCLUDE,
+        "db": DEFAULT_DB,
+        "rgr.mode": "enforce",
+        "rgr.policy": "standard",
+    }
+
+
+def load_config(
+    root: Path,
+    *,
+    pyproject: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    flags: Mapping[str, object] | None = None,
+    testpaths: Sequence[str] = (),
+) -> PivConfig:
+    """Resolve the configuration; ``pyproject=None`` reads ``root/pyproject.toml``."""
+    if pyproject is None:
+        pyproject, _ = read_pyproject(root)
+    env = env or {}
+    flags = flags or {}
+    raw: dict[str, object] = dict(default_layout(root, testpaths))
+    origins = dict.fromkeys(raw, "default")
+
+    for key, value in _flatten(pyproject, "pyproject.toml").items():
+        raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")
+        origins[key] = "pyproject.toml"
+    for option in OPTIONS:
+        if option.env and option.env in env:
+            origin = f"env {option.env}"
+            raw[option.key] = _parse(option, env[option.env], origin)
+            origins[option.key] = origin
+        if option.flag and flags.get(option.flag) is not None:
+            origin = "flag --" + option.flag.replace("_", "-")
+            raw[option.key] = _parse(option, flags[option.flag], origin)
+            origins[option.key] = origin
+
+    db = Path(str(raw["db"]))
+    return PivConfig(
+        root=root,
+        tests=_globs(raw["tests"]),
+        source=_globs(raw["source"]),
+        exclude=_globs(raw["exclude"]),
+        db=db if db.is_absolute() else root / db,
+        rgr=RgrConfig(mode=raw["rgr.mode"], policy=raw["rgr.policy"]),  # type: ignore[arg-type]
+        origins=origins,
+    )
+
+
+def _parse(option: Option, value: object, origin: str) -> object:
+    try:
+        return option.parse(value)
+    except ValueError:
+        name = _display_key(option.key) if origin == "pyproject.toml" else option.key
+        raise ConfigError(name, value, option.expected, origin) from None

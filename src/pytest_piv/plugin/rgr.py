@@ -1,0 +1,458 @@
+"""The RGR feature's pytest shell.
+
+``EvidencePlugin`` runs in every process (xdist workers included) and attaches plain data
+to reports: the red kind of a failure, the characterization mark. ``RgrPlugin`` runs only
+in the controller: it reads the ledger, judges each test as its report arrives, and writes
+the run to the store once, at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_piv.config import PivConfig
+from pytest_piv.plugin.evidence import ProjectFacts, classify_excinfo, red_to_dict, relative
+from pytest_piv.plugin.measure import coverage_of
+from pytest_piv.report import rgr as report
+from pytest_piv.rgr.digests import (
+    TestDigest,
+    file_digest_fallback,
+    func_key,
+    split_nodeid,
+    test_digests,
+)
+from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind, is_valid_red
+from pytest_piv.rgr.phase import RunSummary, summarize
+from pytest_piv.rgr.rules import (
+    LineCheck,
+    TestVerdict,
+    Verdict,
+    check_changed_lines,
+    judge_test,
+    source_changed_now,
+)
+from pytest_piv.store import connect, ledger
+from pytest_piv.vcs import blob_digest, changed_lines, collect_tree_state, read_blob
+
+RED_ATTR = "piv_red"
+CHAR_ATTR = "piv_characterization"
+
+
+class EvidencePlugin:
+    """Attaches RGR facts to test and collection reports, where the exception still lives."""
+
+    def __init__(self, piv: PivConfig) -> None:
+        self.facts = ProjectFacts(piv.root, piv.roles)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        rep = yield
+        if call.excinfo is not None and rep.failed:
+            red = classify_excinfo(call.excinfo, call.when, self.facts)
+            setattr(rep, RED_ATTR, red_to_dict(red))
+        if item.get_closest_marker("piv_characterization") is not None:
+            setattr(rep, CHAR_ATTR, True)
+        return rep
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        rep = yield
+        call = rep.__dict__.get("call")
+        if rep.failed and call is not None and call.excinfo is not None:
+            red = classify_excinfo(call.excinfo, "collection", self.facts)
+            setattr(rep, RED_ATTR, red_to_dict(red))
+        return rep
+
+
+def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None:
+    data = getattr(rep, RED_ATTR, None)
+    if not isinstance(data, dict):
+        return None
+    return Red(
+        kind=RedKind(data["kind"]),
+        path=data.get("path"),
+        line=data.get("line"),
+        message=str(data.get("message", "")),
+        during=str(data.get("during", "call")),
+    )
+
+
+def outcome_of(rep: pytest.TestReport) -> Outcome | None:
+    """The test outcome this phase report settles, or None when the test goes on."""
+    xfail = hasattr(rep, "wasxfail")
+    if rep.when == "setup":
+        if rep.failed:
+            return Outcome.ERROR
+        if rep.skipped:
+            return Outcome.XFAILED if xfail else Outcome.SKIPPED
+        return None
+    if rep.when == "call":
+        if rep.passed:
+            return Outcome.XPASSED if xfail else Outcome.PASSED
+        if rep.skipped:
+            return Outcome.XFAILED if xfail else Outcome.SKIPPED
+        return Outcome.FAILED
+    return Outcome.ERROR if rep.failed else None
+
+
+class RgrPlugin:
+    """Controller side: judge each test against the ledger, record the run, report."""
+
+    def __init__(self, config: pytest.Config, piv: PivConfig) -> None:
+        self.config = config
+        self.piv = piv
+        self.conn: sqlite3.Connection = connect(piv.db)
+        self.root = piv.root.resolve()
+        self.digest_cache: dict[str, dict[str, TestDigest]] = {}
+        self.new_digests: dict[str, dict[str, TestDigest]] = {}
+        self.observed: dict[str, tuple[Observation, TestVerdict]] = {}
+        self.deselected = 0
+        self.collection_errors = 0
+        self.interrupted = False
+        self.crashed = False
+        self.summary: RunSummary | None = None
+        self.run_id = 0
+        self.store_error: str | None = None
+
+    # -- session start ---------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.tree = collect_tree_state(self.root, self.piv.roles)
+        self.ledger = ledger.load_ledger(self.conn)
+        self.current_source = self.tree.of_role("source")
+        self.adopting = not self.ledger.adopted
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        lines = [report.header(self.piv.rgr.mode, self.piv.rgr.policy, str(self.piv.db))]
+        return lines + [f"piv: note: {n}" for n in self.tree.notes]
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += len(items)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # pytest stops a run with collection errors by raising Session.Interrupted
+        if not (isinstance(excinfo.value, pytest.Session.Interrupted) and self.collection_errors):
+            self.interrupted = True
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str, report: Any, sched: Any) -> None:
+        self.crashed = True
+
+    # -- test digests ----------------------------------------------------------------
+
+    def _digests_of(self, path: str) -> tuple[str, dict[str, TestDigest]]:
+        file_digest = self.tree.files.get(path)
+        if file_digest is None:
+            try:
+                file_digest = blob_digest((self.root / path).read_bytes())
+            except OSError:
+                return "", {}
+        cached = self.digest_cache.get(file_digest)
+        if cached is None:
+            cached = ledger.cached_test_digests(self.conn, [file_digest]).get(file_digest)
+        if cached is None:
+            try:
+                text = (self.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            cached = test_digests(text)
+            if not cached:
+                cached = {"": file_digest_fallback(text)}
+            self.new_digests[file_digest] = cached
+        self.digest_cache[file_digest] = cached
+        return file_digest, cached
+
+    def _digest_of_node(self, nodeid: str) -> TestDigest:
+        path, qualname, _ = split_nodeid(nodeid)
+        _, digests = self._digests_of(path)
+        return digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
+
+    # -- judging as reports arrive -----------------------------------------------------
+
+    def _judge(self, obs: Observation) -> TestVerdict:
+        verdict = judge_test(
+            obs,
+            self.ledger,
+            self.piv.rgr.policy,
+            self.current_source,
+            adopting=self.adopting,
+        )
+        self.observed[obs.nodeid] = (obs, verdict)
+        return verdict
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = outcome_of(report)
+        if outcome is None:
+            return
+        if report.when == "teardown" and report.nodeid not in self.observed:
+            return
+        digest = self._digest_of_node(report.nodeid)
+        obs = Observation(
+            nodeid=report.nodeid,
+            outcome=outcome,
+            digest=digest.body,
+            func_key=func_key(report.nodeid),
+            full_digest=digest.full,
+            red=red_from_report(report),
+            characterization=bool(getattr(report, CHAR_ATTR, False)),
+        )
+        verdict = self._judge(obs)
+        if (
+            verdict.verdict in (Verdict.NEVER_RED, Verdict.EDITED_GREEN)
+            and self.piv.rgr.mode == "enforce"
+            and report.when == "call"
+        ):
+            report.outcome = "failed"
+            report.longrepr = f"piv: {verdict.message}"
+            report.sections.append(("piv", f"hint: {verdict.hint}"))
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not report.failed:
+            return
+        self.collection_errors += 1
+        red = red_from_report(report)
+        path = report.nodeid.split("::")[0]
+        if self.piv.roles.role(path) != "test":
+            return
+        _, digests = self._digests_of(path)
+        functions = [d for q, d in digests.items() if _is_test_name(q)]
+        if not functions:
+            functions = [digests.get("") or TestDigest("", "", "")]
+        for d in functions:
+            nodeid = f"{path}::{d.qualname.replace('.', '::')}" if d.qualname else path
+            obs = Observation(
+                nodeid=nodeid,
+                outcome=Outcome.ERROR,
+                digest=d.body,
+                func_key=nodeid,
+                full_digest=d.full,
+                red=red,
+            )
+            self._judge(obs)
+
+    # -- the end of the run ------------------------------------------------------------
+
+    def _scope(self, session: pytest.Session) -> tuple[str, dict[str, object]]:
+        opt = self.config.option
+        detail: dict[str, object] = {}
+        if getattr(opt, "keyword", ""):
+            detail["k"] = opt.keyword
+        if getattr(opt, "markexpr", ""):
+            detail["m"] = opt.markexpr
+        if getattr(opt, "lf", False):
+            detail["lf"] = True
+        if getattr(opt, "stepwise", False):
+            detail["sw"] = True
+        if self.deselected:
+            detail["deselected"] = self.deselected
+        if getattr(opt, "ignore", None) or getattr(opt, "ignore_glob", None):
+            detail["ignore"] = True
+        source = self.config.args_source
+        if source == pytest.Config.ArgsSource.ARGS:
+            defaults = {self.root, *(self.root / t for t in self.config.getini("testpaths"))}
+            given = [Path(a.split("::")[0]).resolve() for a in self.config.args]
+            if any("::" in a for a in self.config.args) or not all(g in defaults for g in given):
+                detail["args"] = list(self.config.invocation_params.args)
+        return ("subset" if detail else "full"), detail
+
+    def _complete(self, session: pytest.Session, exitstatus: int) -> bool:
+        if self.interrupted or self.crashed:
+            return False
+        if session.shouldfail or session.shouldstop:
+            return False
+        if exitstatus == pytest.ExitCode.INTERRUPTED and not self.collection_errors:
+            return False
+        return exitstatus != pytest.ExitCode.INTERNAL_ERROR
+
+    def _line_check(
+        self, session: pytest.Session, full_scope: bool, complete: bool
+    ) -> tuple[LineCheck, list[str]]:
+        """Judge changed source lines (since last verified) against the run's coverage."""
+        pending = {
+            p: d
+            for p, d in self.current_source.items()
+            if (rec := self.ledger.files.get(p)) is None or rec.verified_digest != d
+        }
+        if self.adopting or not pending or not complete:
+            return LineCheck(True, changed_files=tuple(sorted(pending))), sorted(pending)
+        cov = coverage_of(self.config)
+        if cov is None:
+            return LineCheck(False, "no coverage data"), []
+        if not full_scope:
+            return LineCheck(False, "a subset run cannot tell which lines no test executes"), []
+        changes: dict[str, set[int]] = {}
+        for path, _digest in pending.items():
+            rec = self.ledger.files.get(path)
+            old = self._content(rec.verified_digest) if rec and rec.verified_digest else None
+            try:
+                new = (self.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            changes[path] = changed_lines(old, new)
+        measured = {path: cov(self.root / path) for path in changes}
+        check = check_changed_lines(
+            changes,
+            {p: m for p, m in measured.items() if m is not None},
+            full_scope=full_scope,
+        )
+        verified = [p for p in pending if p not in check.untested]
+        return check, verified
+
+    def _content(self, digest: str) -> str | None:
+        data = ledger.blob(self.conn, digest) or read_blob(self.root, digest)
+        return data.decode("utf-8", errors="replace") if data is not None else None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        complete = self._complete(session, int(exitstatus))
+        scope, detail = self._scope(session)
+        full_scope = scope == "full"
+        adopting = self.adopting and complete
+        judged = list(self.observed.values())
+        verdicts = [v for _, v in judged]
+
+        line_check, verified = self._line_check(session, full_scope, complete)
+        if adopting:
+            verified = list(self.current_source)
+        changed_now = source_changed_now(self.ledger.files, self.current_source)
+        green_sources: set[str] = set()
+        for obs, verdict in judged:
+            if verdict.verdict is Verdict.GREEN:
+                prev = self.ledger.tests.get(obs.nodeid)
+                since = prev.red_run_id if prev and prev.red_run_id else None
+                if since is None:
+                    since = self.ledger.collection_reds.get(obs.func_key, 0)
+                green_sources.update(self.ledger.source_changed_since(since, self.current_source))
+        summary = summarize(
+            verdicts,
+            complete=complete,
+            adopting=adopting,
+            source_changed=changed_now,
+            green_sources=sorted(green_sources),
+            line_check=line_check,
+        )
+        self.summary = summary
+        self.verdicts = verdicts
+        if self.piv.rgr.mode == "enforce" and summary.untested_lines:
+            session.testsfailed += 1
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        try:
+            self._record(judged, summary, complete, adopting, scope, detail, verified, session)
+        except Exception as exc:  # the gate's verdict stands even if the store cannot record
+            self.store_error = f"{self.piv.db}: could not record this run ({exc})"
+
+    def _record(
+        self,
+        judged: list[tuple[Observation, TestVerdict]],
+        summary: RunSummary,
+        complete: bool,
+        adopting: bool,
+        scope: str,
+        detail: dict[str, object],
+        verified: list[str],
+        session: pytest.Session,
+    ) -> None:
+        workers = getattr(self.config.option, "numprocesses", None) or 0
+        run_id = ledger.start_run(
+            self.conn,
+            ledger.RunStart(
+                scope=scope,
+                scope_detail=detail,
+                tree_id=self.tree.tree_id,
+                head=self.tree.head,
+                mode=self.piv.rgr.mode,
+                policy=self.piv.rgr.policy,
+                workers=int(workers) if isinstance(workers, int) else 0,
+            ),
+        )
+        self.run_id = run_id
+        proofs: list[tuple[str, str, str]] = []
+        collection_reds: list[str] = []
+        valid: dict[str, bool] = {}
+        for obs, verdict in judged:
+            valid[obs.nodeid] = obs.red is not None and is_valid_red(
+                obs.red.kind, self.piv.rgr.policy
+            )
+            how = {
+                Verdict.RED: "red",
+                Verdict.ADOPTED: "adopted",
+                Verdict.CHARACTERIZATION: "characterization",
+            }.get(verdict.verdict)
+            if how:
+                proofs.append((obs.nodeid, obs.digest, how))
+            if verdict.verdict is Verdict.RED and obs.red and obs.red.during == "collection":
+                proofs.append((obs.func_key, obs.full_digest, "red"))
+                collection_reds.append(obs.func_key)
+        if adopting:
+            for path in self.tree.of_role("test"):
+                _, digests = self._digests_of(path)
+                for qualname, d in digests.items():
+                    key = f"{path}::{qualname.replace('.', '::')}" if qualname else path
+                    skip = key in self.ledger.collection_reds or key in collection_reds
+                    if not skip and _is_test_name(qualname):
+                        proofs.append((key, d.full, "adopted"))
+        blobs: dict[str, bytes] = {}
+        dirty_source = [p for p in self.tree.dirty if self.tree.roles.get(p) == "source"]
+        unknown = {self.tree.files[p] for p in dirty_source} - ledger.known_blobs(
+            self.conn, (self.tree.files[p] for p in dirty_source)
+        )
+        for path in dirty_source:
+            if self.tree.files[path] in unknown:
+                with contextlib.suppress(OSError):
+                    blobs[self.tree.files[path]] = (self.root / path).read_bytes()
+        ledger.save_test_digests(self.conn, self.new_digests)
+        ledger.finish_run(
+            self.conn,
+            ledger.RunEnd(
+                run_id=run_id,
+                status="complete" if complete else "incomplete",
+                exit_code=int(session.exitstatus),
+                phase=summary.phase,
+                headline=summary.headline,
+                judged=judged,
+                policy_valid=valid,
+                proofs=proofs,
+                collection_reds=collection_reds,
+                files={p: (d, self.tree.roles[p]) for p, d in self.tree.files.items()},
+                verified=verified if complete else [],
+                blobs=blobs,
+                violations=[(None, v) for v in summary.violations],
+            ),
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.summary is None:
+            return
+        verbosity = self.config.get_verbosity()
+        notes = [self.store_error] if self.store_error else []
+        terminalreporter.section("piv", sep="-")
+        for line in report.summary_lines(
+            self.summary, self.verdicts, mode=self.piv.rgr.mode, verbosity=verbosity, notes=notes
+        ):
+            terminalreporter.write_line(line.text, **line.markup)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.conn.close()
+
+
+def _is_test_name(qualname: str) -> bool:
+    parts = qualname.split(".")
+    if not parts[-1].startswith("test"):
+        return False
+    return all(p.startswith("Test") for p in parts[:-1])
+
+
+__all__ = ["EvidencePlugin", "RgrPlugin", "relative"]

@@ -1,0 +1,1 @@
+"""Renderers: terminal lines, JSON and Markdown, from verdicts only."""

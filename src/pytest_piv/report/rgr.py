@@ -1,0 +1,65 @@
+"""How an RGR verdict reads in the terminal and in JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pytest_piv.rgr.phase import RunSummary
+from pytest_piv.rgr.rules import TestVerdict, Verdict
+
+PHASE_COLOURS = {
+    "RED": {"red": True, "bold": True},
+    "GREEN": {"green": True, "bold": True},
+    "REFACTOR": {"cyan": True, "bold": True},
+    "ADOPTED": {"green": True},
+    "UNCHANGED": {},
+    "INCOMPLETE": {"yellow": True, "bold": True},
+    "REGRESSION": {"red": True, "bold": True},
+    "VIOLATION": {"red": True, "bold": True},
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    markup: dict[str, bool]
+
+
+def header(mode: str, policy: str, db: str) -> str:
+    return f"piv: rgr {mode}, policy {policy}, store {db}"
+
+
+def summary_lines(
+    summary: RunSummary,
+    verdicts: Sequence[TestVerdict],
+    *,
+    mode: str,
+    verbosity: int,
+    notes: Sequence[str] = (),
+) -> list[Line]:
+    """The terminal summary of the RGR gate, shorter with ``-q``, longer with ``-v``."""
+    lines = [Line(summary.line, PHASE_COLOURS.get(summary.phase, {}))]
+    if summary.next_step and verbosity >= 0:
+        lines.append(Line(f"  next: {summary.next_step}", {}))
+    label = "violation" if mode == "enforce" else "warning (mode warn)"
+    for text in summary.violations:
+        lines.append(Line(f"  {label}: {text}", {"red": mode == "enforce", "yellow": True}))
+    if verbosity >= 0:
+        lines.extend(Line(f"  note: {text}", {}) for text in (*summary.notes, *notes))
+    if verbosity > 0:
+        for v in verdicts:
+            if v.verdict is not Verdict.UNCHANGED or verbosity > 1:
+                lines.append(Line(f"  {v.verdict.value:<16} {v.nodeid}", {}))
+    return lines
+
+
+def summary_json(summary: RunSummary, verdicts: Sequence[TestVerdict]) -> dict[str, object]:
+    return {
+        "phase": summary.phase,
+        "headline": summary.headline,
+        "next_step": summary.next_step,
+        "violations": list(summary.violations),
+        "notes": list(summary.notes),
+        "tests": {v.nodeid: v.verdict.value for v in verdicts},
+    }

@@ -1,0 +1,79 @@
+"""Per-test digests from a test file's syntax tree.
+
+A test's *body digest* ignores its decorators (marks and ``parametrize`` tables), so adding
+a case to a table does not turn the existing cases into "changed" tests. The *full digest*
+includes them and proves a whole function at once (adoption, a red collection error).
+Formatting and comments never change a digest.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from dataclasses import dataclass
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class TestDigest:
+    __test__ = False
+
+    qualname: str
+    body: str
+    full: str
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
+def test_digests(source: str) -> dict[str, TestDigest]:
+    """``{"TestCart.test_total": TestDigest, ...}`` for every function and method in *source*.
+
+    Returns an empty mapping when the file does not parse.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[str, TestDigest] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, FunctionNode):
+                full = ast.dump(node, annotate_fields=False)
+                decorators = node.decorator_list
+                node.decorator_list = []
+                body_dump = ast.dump(node, annotate_fields=False)
+                node.decorator_list = decorators
+                found[prefix + node.name] = TestDigest(
+                    prefix + node.name, _hash(body_dump), _hash(full)
+                )
+
+    visit(tree.body, "")
+    return found
+
+
+def file_digest_fallback(source: str) -> TestDigest:
+    """The digest of a test that cannot be found in its file's tree (e.g. a doctest)."""
+    digest = _hash(source)
+    return TestDigest("", digest, digest)
+
+
+def split_nodeid(nodeid: str) -> tuple[str, str, str]:
+    """``tests/t.py::C::test_x[1]`` -> ``("tests/t.py", "C.test_x", "[1]")``."""
+    path, _, rest = nodeid.partition("::")
+    params = ""
+    if rest.endswith("]") and "[" in rest:
+        cut = rest.index("[")
+        rest, params = rest[:cut], rest[cut:]
+    return path, rest.replace("::", "."), params
+
+
+def func_key(nodeid: str) -> str:
+    """The node id of the test function, without parametrize ids."""
+    path, qualname, _ = split_nodeid(nodeid)
+    return f"{path}::{qualname.replace('.', '::')}" if qualname else path

@@ -1,0 +1,108 @@
+"""The evidence RGR judges: outcomes, red kinds and what the ledger remembers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    XFAILED = "xfailed"
+    XPASSED = "xpassed"
+
+    @property
+    def is_red(self) -> bool:
+        return self in (Outcome.FAILED, Outcome.ERROR)
+
+    @property
+    def is_green(self) -> bool:
+        return self in (Outcome.PASSED, Outcome.XPASSED)
+
+
+class RedKind(StrEnum):
+    """Why a test failed, as far as Red-Green-Refactor is concerned."""
+
+    ASSERTION = "assertion"
+    NOT_IMPLEMENTED = "not-implemented"
+    CODE_UNDER_TEST = "exception-in-code-under-test"
+    IMPORT_ERROR = "import-error"
+    MISSING_SYMBOL = "missing-symbol"
+    CALL_SIGNATURE = "call-signature"
+    FIXTURE = "fixture-error"
+    TEST_CODE = "error-in-test-code"
+    COLLECTION = "collection-error"
+    SYNTAX = "syntax-error"
+
+
+BEHAVIOURAL = frozenset({RedKind.ASSERTION, RedKind.NOT_IMPLEMENTED, RedKind.CODE_UNDER_TEST})
+DOES_NOT_EXIST_YET = frozenset(
+    {RedKind.IMPORT_ERROR, RedKind.MISSING_SYMBOL, RedKind.CALL_SIGNATURE}
+)
+ALLOWED_REDS: dict[str, frozenset[RedKind]] = {
+    "strict": BEHAVIOURAL,
+    "standard": BEHAVIOURAL | DOES_NOT_EXIST_YET,
+    "lenient": frozenset(RedKind) - {RedKind.SYNTAX},
+}
+
+
+def is_valid_red(kind: RedKind | None, policy: str) -> bool:
+    return kind is not None and kind in ALLOWED_REDS[policy]
+
+
+@dataclass(frozen=True)
+class Red:
+    """A failure: its kind, where it was raised and a one-line message."""
+
+    kind: RedKind
+    path: str | None
+    line: int | None
+    message: str
+    during: str = "call"
+
+    def where(self) -> str:
+        if self.path is None:
+            return "?"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one run saw of one test (one node id)."""
+
+    nodeid: str
+    outcome: Outcome
+    digest: str
+    func_key: str
+    full_digest: str
+    red: Red | None = None
+    characterization: bool = False
+
+
+@dataclass(frozen=True)
+class TestRecord:
+    """What the ledger remembers of one node id: its latest judged outcome."""
+
+    __test__ = False
+
+    nodeid: str
+    digest: str | None
+    outcome: Outcome
+    red_kind: RedKind | None
+    valid_red: bool
+    run_id: int
+    red_run_id: int | None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the ledger remembers of one file: its digest and since which run."""
+
+    path: str
+    digest: str | None
+    role: str
+    since_run: int
+    verified_digest: str | None

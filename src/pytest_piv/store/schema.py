@@ -1,0 +1,87 @@
+"""The store's schema as an ordered list of forward migrations.
+
+``PRAGMA user_version`` holds how many of them a database has applied. A migration is
+never edited once released: append a new one instead.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the RGR evidence ledger
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,
+        finished REAL,
+        status TEXT NOT NULL,
+        exit_code INTEGER,
+        scope TEXT NOT NULL,
+        scope_detail TEXT NOT NULL,
+        tree_id TEXT NOT NULL,
+        head TEXT,
+        mode TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        workers INTEGER NOT NULL DEFAULT 0,
+        phase TEXT,
+        headline TEXT
+    );
+    CREATE TABLE results (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        nodeid TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        verdict TEXT,
+        red_kind TEXT,
+        red_where TEXT,
+        red_message TEXT,
+        digest TEXT,
+        PRIMARY KEY (run_id, nodeid)
+    );
+    CREATE INDEX results_by_node ON results(nodeid, run_id);
+    CREATE TABLE tests (
+        nodeid TEXT PRIMARY KEY,
+        digest TEXT,
+        outcome TEXT NOT NULL,
+        red_kind TEXT,
+        valid_red INTEGER NOT NULL,
+        run_id INTEGER NOT NULL,
+        red_run_id INTEGER
+    );
+    CREATE TABLE proofs (
+        key TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        how TEXT NOT NULL,
+        run_id INTEGER,
+        reason TEXT,
+        PRIMARY KEY (key, digest)
+    );
+    CREATE TABLE collection_reds (
+        func_key TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL
+    );
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        digest TEXT,
+        role TEXT NOT NULL,
+        since_run INTEGER NOT NULL,
+        verified_digest TEXT
+    );
+    CREATE TABLE blobs (
+        digest TEXT PRIMARY KEY,
+        content BLOB NOT NULL
+    );
+    CREATE TABLE violations (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        nodeid TEXT,
+        message TEXT NOT NULL
+    );
+    CREATE TABLE test_digests (
+        file_digest TEXT NOT NULL,
+        qualname TEXT NOT NULL,
+        body TEXT NOT NULL,
+        full TEXT NOT NULL,
+        PRIMARY KEY (file_digest, qualname)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
