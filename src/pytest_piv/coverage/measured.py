@@ -36,19 +36,23 @@ class Measurement:
     outside: int = 0
 
 
-def coverage_for(root: Path, data_file: Path | None = None) -> coverage.Coverage:
-    """A ``Coverage`` object with the project's coverage configuration, for analysis.
+def coverage_for(
+    root: Path, data_file: Path | None = None, *, in_memory: bool = False
+) -> coverage.Coverage:
+    """A ``Coverage`` object with the project's coverage configuration.
 
     coverage.py looks for its configuration in the current directory; run from elsewhere,
-    the root's ``.coveragerc`` is named explicitly when there is one.
+    the root's ``.coveragerc`` is named explicitly when there is one. ``in_memory`` keeps
+    the data off disk (for a tracer whose data is written elsewhere).
     """
     config_file: str | bool = True
     if Path.cwd().resolve() != root.resolve() and (root / ".coveragerc").is_file():
         config_file = str(root / ".coveragerc")
-    return coverage.Coverage(
-        data_file=str(data_file) if data_file is not None else None,
-        config_file=config_file,
-    )
+    if in_memory:
+        return coverage.Coverage(data_file=None, config_file=config_file)
+    if data_file is not None:
+        return coverage.Coverage(data_file=str(data_file), config_file=config_file)
+    return coverage.Coverage(config_file=config_file)
 
 
 def aliases_for(
