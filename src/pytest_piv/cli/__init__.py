@@ -16,6 +16,7 @@ import click
 
 from pytest_piv import __version__
 from pytest_piv.cli.config_cmd import config_group
+from pytest_piv.cli.coverage import coverage_group
 from pytest_piv.cli.log import log_command
 from pytest_piv.cli.rgr import rgr_group
 from pytest_piv.cli.state import state_group
@@ -44,6 +45,7 @@ cli.add_command(log_command)
 cli.add_command(rgr_group)
 cli.add_command(state_group)
 cli.add_command(config_group)
+cli.add_command(coverage_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
