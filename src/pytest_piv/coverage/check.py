@@ -71,6 +71,7 @@ def evaluate(
     *,
     scope: Scope,
     env: Mapping[str, str],
+    reached: frozenset[str] | None = None,
 ) -> CoverageVerdict:
     """The verdict of the coverage gate over one measurement."""
     baseline, baseline_note = read_baseline(piv)
@@ -82,6 +83,7 @@ def evaluate(
         scope=scope,
         baseline=baseline,
         diff=diff,
+        reached=reached,
     )
     notes = list(verdict.notes)
     if baseline_note:

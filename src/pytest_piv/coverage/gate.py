@@ -185,11 +185,13 @@ def judge(
     scope: Scope = "whole",
     baseline: Mapping[str, BaselineEntry] | None = None,
     diff: DiffVerdict | None = None,
+    reached: frozenset[str] | None = None,
 ) -> CoverageVerdict:
     """Judge every group; raises ``CoverageRuleError`` when the rules cannot apply.
 
     In a ``subset-report`` run nothing is gated; in a ``subset-targeted`` run only groups
-    with at least one file the run executed are gated.
+    with a file the tests reached are gated: a file in ``reached`` (lines ran beyond its
+    import), or, when that is unknown, any file with an executed line.
     """
     whole = scope == "whole"
     check_branch_data(settings, has_branches)
@@ -202,7 +204,9 @@ def judge(
         if scope == "whole":
             gated = True
         elif scope == "subset-targeted":
-            gated = any(f.was_executed for f in group.files)
+            gated = any(
+                f.path in reached if reached is not None else f.was_executed for f in group.files
+            )
         else:
             gated = False
         entry = None

@@ -20,6 +20,7 @@ import pytest
 from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import evaluate, measure_source
 from pytest_piv.coverage.gate import CoverageVerdict, Scope
+from pytest_piv.coverage.measured import relative_path
 from pytest_piv.errors import PivError
 from pytest_piv.plugin.measure import PLUGIN_NAME, MeasurePlugin
 from pytest_piv.plugin.scope import run_scope
@@ -72,7 +73,13 @@ class CoverageGatePlugin:
             return
         try:
             measurement = measure_source(self.piv, cov.get_data(), cov)
-            self.verdict = evaluate(self.piv, measurement, scope=self._scope(), env=os.environ)
+            self.verdict = evaluate(
+                self.piv,
+                measurement,
+                scope=self._scope(),
+                env=os.environ,
+                reached=self._reached(measure),
+            )
             self._write_reports(self.verdict)
         except PivError as exc:
             self.error = str(exc)
@@ -80,6 +87,13 @@ class CoverageGatePlugin:
             return
         if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _reached(self, measure: MeasurePlugin | None) -> frozenset[str] | None:
+        files = measure.reached() if measure is not None else None
+        if files is None:
+            return None
+        paths = (relative_path(f, self.piv.root) for f in files)
+        return frozenset(p for p in paths if p is not None)
 
     def _write_reports(self, verdict: CoverageVerdict) -> None:
         root = self.piv.root

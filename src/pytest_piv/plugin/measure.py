@@ -61,6 +61,8 @@ class MeasurePlugin:
         self.finished = False
         self.config: pytest.Config | None = None
         self.cores: set[str] = set()
+        self.imported: dict[str, frozenset[int]] | None = None
+        self.reached_files: set[str] = set()
 
     # -- starting and stopping our own tracer ---------------------------------------
 
@@ -124,11 +126,36 @@ class MeasurePlugin:
             self.cov.stop()
             self.cov = None
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Remember what importing the tests ran, to tell which files the tests reached."""
+        if self.cov is not None and self.role in ("central", "worker"):
+            data = self.cov.get_data()
+            self.imported = {f: frozenset(data.lines(f) or ()) for f in data.measured_files()}
+
+    def _reached_now(self) -> set[str]:
+        if self.cov is None or self.imported is None:
+            return set()
+        data = self.cov.get_data()
+        return {
+            f
+            for f in data.measured_files()
+            if not frozenset(data.lines(f) or ()) <= self.imported.get(f, frozenset())
+        }
+
+    def reached(self) -> set[str] | None:
+        """Files whose lines ran beyond their import, or None when that is not known."""
+        if self.role == "pytest-cov":
+            return None
+        return self.reached_files
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         data = getattr(node, "workeroutput", {}).get(WORKER_KEY)
         if isinstance(data, bytes):
             self.worker_data.append(data)
+        reached = getattr(node, "workeroutput", {}).get(WORKER_KEY + "_reached")
+        if isinstance(reached, list):
+            self.reached_files.update(str(f) for f in reached)
         core = getattr(node, "workeroutput", {}).get(WORKER_KEY + "_core")
         if isinstance(core, str) and core:
             self.cores.add(core)
@@ -149,6 +176,7 @@ class MeasurePlugin:
             if isinstance(workeroutput, dict):
                 workeroutput[WORKER_KEY] = self.cov.get_data().dumps()
                 workeroutput[WORKER_KEY + "_core"] = ", ".join(sorted(self.cores))
+                workeroutput[WORKER_KEY + "_reached"] = sorted(self.reached_files)
 
     def finish(self) -> None:
         """Stop tracing; in the main process write the data file (idempotent)."""
@@ -159,6 +187,7 @@ class MeasurePlugin:
         if self.cov is not None:
             self.cores.add(_core_of(self.cov))
             self.cov.stop()
+            self.reached_files.update(self._reached_now())
             own = self.cov.get_data()
         if self.role == "worker":
             return
