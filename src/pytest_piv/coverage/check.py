@@ -62,7 +62,9 @@ def diff_coverage(
         if settings.diff_fail_under is not None:
             raise
         return DiffVerdict(base=ref, skipped="the base cannot be used")
-    return judge_diff(changed, files, settings.diff_fail_under, f"{ref} ({base[:10]})")
+    roles = piv.roles
+    sources = {p: lines for p, lines in changed.items() if roles.role(p) == "source"}
+    return judge_diff(sources, files, settings.diff_fail_under, f"{ref} ({base[:10]})")
 
 
 def evaluate(

@@ -26,6 +26,17 @@ def missing_ranges(statements: Iterable[int], missing: Iterable[int]) -> list[tu
     return ranges
 
 
+def consecutive_ranges(lines: Iterable[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive line numbers: ``[3, 4, 5, 9]`` -> ``[(3, 5), (9, 9)]``."""
+    ranges: list[tuple[int, int]] = []
+    for line in sorted(set(lines)):
+        if ranges and ranges[-1][1] == line - 1:
+            ranges[-1] = (ranges[-1][0], line)
+        else:
+            ranges.append((line, line))
+    return ranges
+
+
 def range_text(start: int, end: int) -> str:
     return str(start) if start == end else f"{start}-{end}"
 

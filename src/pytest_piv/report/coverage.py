@@ -14,7 +14,7 @@ from pytest_piv.coverage.diff import DiffVerdict
 from pytest_piv.coverage.gate import CoverageVerdict, FileVerdict, GroupVerdict
 from pytest_piv.coverage.model import Ratio
 from pytest_piv.coverage.percent import show_margin, show_minimum, show_percent
-from pytest_piv.coverage.ranges import missing_ranges, missing_text, range_text
+from pytest_piv.coverage.ranges import consecutive_ranges, missing_text, range_text
 from pytest_piv.coverage.settings import CoverageSettings
 
 JSON_VERSION = 1
@@ -142,7 +142,7 @@ def diff_lines(diff: DiffVerdict, limit: int = 0) -> list[Line]:
         text += f" (min {show_minimum(diff.minimum)} %) {status}"
     lines = [Line(text, FAIL if diff.failed else {})]
     for path, uncovered in diff.uncovered:
-        ranges = [range_text(a, b) for a, b in missing_ranges(uncovered, uncovered)]
+        ranges = [range_text(a, b) for a, b in consecutive_ranges(uncovered)]
         if limit and len(ranges) > limit:
             ranges = [*ranges[:limit], f"… (+{len(ranges) - limit} more)"]
         lines.append(Line(f"    {path}: not run: {', '.join(ranges)}"))
