@@ -84,7 +84,7 @@ def test_check_combines_ci_shards_with_path_remapping(
     assert "src/shop/db.py      1      5     2  60.00   60   +0.00      ok" in out
     assert "(default)           3      9     3  66.66   64   +2.66      ok" in out
     code, out = piv(capsys, root, "files", "shard-db.cov", "--remap", f"src/={elsewhere}/src/")
-    assert "src/shop/db.py\t(default)\t60.00 %" in out
+    assert "src/shop/db.py\tsrc/shop/db.py\t60.00 %" in out
 
 
 def test_check_without_data_or_rules_is_a_usage_error(
