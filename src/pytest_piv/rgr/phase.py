@@ -93,7 +93,8 @@ def summarize(
     if regressions:
         return result(
             "REGRESSION",
-            f"{_tests(len(regressions))} that passed before now fail ({_names(regressions)})",
+            f"{_tests(len(regressions))} that passed before now "
+            f"{'fails' if len(regressions) == 1 else 'fail'} ({_names(regressions)})",
             "fix the code under test or revert the change",
         )
     if greens:
