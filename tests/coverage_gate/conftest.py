@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.coverage_gate.project import BASE_PYPROJECT, DB, TESTS, VIEWS, Project
+from tests.coverage_gate.project import BASE_PYPROJECT, DB, TESTS, VIEWS, ShopProject
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> Project:
+def shop(pytester: pytest.Pytester) -> ShopProject:
     """A small src-layout shop with known coverage; the argument is the coverage TOML."""
 
     def make(coverage_toml: str) -> Path:

@@ -65,7 +65,7 @@ mode = "off"
 """
 
 
-Project = Callable[[str], Path]
+ShopProject = Callable[[str], Path]
 
 
 def report_json(root: Path) -> dict[str, object]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pytest_piv.cli import main
-from tests.coverage_gate.project import Project
+from tests.coverage_gate.project import ShopProject
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +24,9 @@ def piv(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int
 
 
 def test_check_reaches_the_plugins_verdict_from_the_data_file(
-    pytester: pytest.Pytester, project: Project, capsys: pytest.CaptureFixture[str]
+    pytester: pytest.Pytester, shop: ShopProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = project("[tool.piv.coverage]\nfail_under = 65\n")
+    root = shop("[tool.piv.coverage]\nfail_under = 65\n")
     pytester.runpytest_subprocess("--piv")
     plugin_json = json.loads((root / "piv-coverage.json").read_text())
     code, out = piv(capsys, root, "check")
@@ -41,9 +41,9 @@ def test_check_reaches_the_plugins_verdict_from_the_data_file(
 
 
 def test_check_combines_ci_shards_with_path_remapping(
-    pytester: pytest.Pytester, project: Project, capsys: pytest.CaptureFixture[str]
+    pytester: pytest.Pytester, shop: ShopProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = project(
+    root = shop(
         "[tool.piv.coverage]\nfail_under = 64\n[[tool.piv.coverage.rule]]\n"
         'path = "src/shop/db.py"\nmin = 60\n'
     )
@@ -88,20 +88,20 @@ def test_check_combines_ci_shards_with_path_remapping(
 
 
 def test_check_without_data_or_rules_is_a_usage_error(
-    project: Project, capsys: pytest.CaptureFixture[str]
+    shop: ShopProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = project("")
+    root = shop("")
     assert piv(capsys, root, "check")[0] == 2
-    root = project("[tool.piv.coverage]\nfail_under = 1\n")
+    root = shop("[tool.piv.coverage]\nfail_under = 1\n")
     code, out = piv(capsys, root, "check")
     assert code == 2
     assert "no coverage data file here" in out
 
 
 def test_the_ratchet_holds_floors_and_forgives_deleted_code(
-    pytester: pytest.Pytester, project: Project, capsys: pytest.CaptureFixture[str]
+    pytester: pytest.Pytester, shop: ShopProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = project("[tool.piv.coverage]\nratchet = true\n")
+    root = shop("[tool.piv.coverage]\nratchet = true\n")
     result = pytester.runpytest_subprocess("--piv")
     result.stdout.fnmatch_lines(["note: ratchet: no baseline at coverage-baseline.json yet*"])
     assert piv(capsys, root, "baseline")[0] == 0
@@ -146,9 +146,9 @@ def _git(root: Path, *args: str) -> None:
 
 
 def test_diff_coverage_lists_each_uncovered_changed_line(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
-    root = project("[tool.piv.coverage]\ndiff_fail_under = 80\n")
+    root = shop("[tool.piv.coverage]\ndiff_fail_under = 80\n")
     (root / ".gitignore").write_text(".coverage\npiv-coverage.json\n.piv/\n__pycache__/\n")
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", ".")
@@ -178,9 +178,9 @@ def test_diff_coverage_lists_each_uncovered_changed_line(
 
 
 def test_diff_coverage_in_a_shallow_clone_says_to_fetch_history(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
-    origin = project("[tool.piv.coverage]\ndiff_fail_under = 80\n")
+    origin = shop("[tool.piv.coverage]\ndiff_fail_under = 80\n")
     _git(origin, "init", "-q", "-b", "main")
     _git(origin, "add", ".")
     _git(origin, "commit", "-qm", "base")

@@ -10,7 +10,7 @@ from fnmatch import fnmatch
 
 import pytest
 
-from tests.coverage_gate.project import Project, groups, report_json
+from tests.coverage_gate.project import ShopProject, groups, report_json
 
 pytestmark = pytest.mark.slow
 
@@ -19,9 +19,9 @@ XDIST = pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdis
 
 @XDIST
 def test_a_group_below_its_minimum_fails_the_run_but_not_the_tests(
-    pytester: pytest.Pytester, project: Project, xdist: list[str]
+    pytester: pytest.Pytester, shop: ShopProject, xdist: list[str]
 ) -> None:
-    root = project("[tool.piv.coverage]\nfail_under = 65\n")
+    root = shop("[tool.piv.coverage]\nfail_under = 65\n")
     result = pytester.runpytest_subprocess("--piv", *xdist)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
@@ -41,21 +41,21 @@ def test_a_group_below_its_minimum_fails_the_run_but_not_the_tests(
 
 @XDIST
 def test_a_group_at_its_minimum_passes(
-    pytester: pytest.Pytester, project: Project, xdist: list[str]
+    pytester: pytest.Pytester, shop: ShopProject, xdist: list[str]
 ) -> None:
-    project("[tool.piv.coverage]\nfail_under = 64.28\n")
+    shop("[tool.piv.coverage]\nfail_under = 64.28\n")
     result = pytester.runpytest_subprocess("--piv", *xdist)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*measured by pytest-piv, core *", "*coverage gate passed*"])
 
 
 def test_the_verdict_compares_exact_fractions_not_rounded_percentages(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
     # 15999 of 20000 statements: 79.995 %, which rounds to 80.00 but is below 80
     body = "".join(f"    y{i} = {i}\n" for i in range(4001))
     module = "".join(f"x{i} = {i}\n" for i in range(15998)) + "def never():\n" + body
-    root = project(
+    root = shop(
         '[tool.piv.coverage]\n[[tool.piv.coverage.rule]]\npath = "src/big.py"\nmin = 80\n'
         '[[tool.piv.coverage.rule]]\npath = "src/shop/**"\nmin = 0\n'
     )
@@ -72,9 +72,9 @@ def test_the_verdict_compares_exact_fractions_not_rounded_percentages(
 
 
 def test_rules_take_files_by_the_documented_specificity_order(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
-    root = project(
+    root = shop(
         """
         [tool.piv.coverage]
         fail_under = 0
@@ -100,9 +100,9 @@ def test_rules_take_files_by_the_documented_specificity_order(
 
 
 def test_a_per_file_rule_fails_on_its_worst_file(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
-    project(
+    shop(
         '[tool.piv.coverage]\n[[tool.piv.coverage.rule]]\npath = "src/**"\nmin = 62\nper = "file"\n'
     )
     result = pytester.runpytest_subprocess("--piv")
@@ -118,9 +118,9 @@ def test_a_per_file_rule_fails_on_its_worst_file(
 
 
 def test_a_branch_minimum_measures_branches_and_reports_partial_ones(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
-    project(
+    shop(
         '[tool.piv.coverage]\n[[tool.piv.coverage.rule]]\npath = "src/**"\nmin = 0\n'
         "branch_min = 60\n"
     )
@@ -133,9 +133,9 @@ def test_a_branch_minimum_measures_branches_and_reports_partial_ones(
 
 @XDIST
 def test_with_cov_given_piv_judges_pytest_covs_data(
-    pytester: pytest.Pytester, project: Project, xdist: list[str]
+    pytester: pytest.Pytester, shop: ShopProject, xdist: list[str]
 ) -> None:
-    project("[tool.piv.coverage]\nfail_under = 65\n")
+    shop("[tool.piv.coverage]\nfail_under = 65\n")
     result = pytester.runpytest_subprocess("--piv", "--cov=src", *xdist)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
@@ -164,12 +164,12 @@ def test_with_cov_given_piv_judges_pytest_covs_data(
 )
 def test_a_subset_run_says_whether_it_gated(
     pytester: pytest.Pytester,
-    project: Project,
+    shop: ShopProject,
     subset: str,
     args: list[str],
     expected: list[str],
 ) -> None:
-    project(
+    shop(
         f"""
         [tool.piv.coverage]
         subset = "{subset}"
@@ -212,9 +212,9 @@ def test_a_subset_run_says_whether_it_gated(
     ],
 )
 def test_a_misconfiguration_is_a_usage_error_naming_the_rule(
-    pytester: pytest.Pytester, project: Project, toml: str, message: str
+    pytester: pytest.Pytester, shop: ShopProject, toml: str, message: str
 ) -> None:
-    project("[tool.piv.coverage]\n" + toml + "\n")
+    shop("[tool.piv.coverage]\n" + toml + "\n")
     args = ["--cov=src"] if "branch_min" in toml else []  # pytest-cov measures lines only
     result = pytester.runpytest_subprocess("--piv", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -223,8 +223,8 @@ def test_a_misconfiguration_is_a_usage_error_naming_the_rule(
     assert any(fnmatch(line, message) for line in output), "\n".join(output)
 
 
-def test_every_key_is_read_from_pyproject(pytester: pytest.Pytester, project: Project) -> None:
-    root = project(
+def test_every_key_is_read_from_pyproject(pytester: pytest.Pytester, shop: ShopProject) -> None:
+    root = shop(
         """
         [tool.piv.coverage]
         fail_under = 50
@@ -260,9 +260,9 @@ def test_every_key_is_read_from_pyproject(pytester: pytest.Pytester, project: Pr
 
 
 def test_the_default_minimum_can_come_from_a_flag(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
-    project("[tool.piv.coverage]\nfail_under = 10\n")
+    shop("[tool.piv.coverage]\nfail_under = 10\n")
     result = pytester.runpytest_subprocess("--piv", "--piv-cov-fail-under=70")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*line coverage 64.28 % < 70 %"])
@@ -276,9 +276,9 @@ def test_help_lists_the_coverage_flags(pytester: pytest.Pytester) -> None:
 
 
 def test_the_data_file_is_left_where_coverage_would_leave_it(
-    pytester: pytest.Pytester, project: Project
+    pytester: pytest.Pytester, shop: ShopProject
 ) -> None:
-    root = project(
+    root = shop(
         '[tool.piv.coverage]\nfail_under = 0\n[tool.coverage.run]\ndata_file = "build/cov.db"\n'
     )
     (root / "build").mkdir()
