@@ -6,7 +6,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,9 +100,9 @@ def _make(pytester: pytest.Pytester, extra: tuple[str, ...]) -> Project:
 
 
 @pytest.fixture(params=[(), ("-n", "2")], ids=["no-xdist", "xdist"])
-def project(request: pytest.FixtureRequest, pytester: pytest.Pytester) -> Iterator[Project]:
+def project(request: pytest.FixtureRequest, pytester: pytest.Pytester) -> Project:
     """A git project with one passing test, run with and without `-n 2`."""
-    yield _make(pytester, request.param)
+    return _make(pytester, request.param)
 
 
 @pytest.fixture

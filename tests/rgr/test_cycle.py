@@ -207,3 +207,19 @@ def test_keyboard_interrupt_leaves_an_incomplete_run(plain_project: Project) -> 
     result = project.run()
     assert result.ret == 2
     assert project.runs()[-1][0] == "incomplete"
+
+
+def test_a_deleted_red_test_no_longer_counts_as_pending(plain_project: Project) -> None:
+    project = plain_project
+    project.run()
+    project.write("tests/test_gone.py", "def test_gone():\n    assert False\n")
+    project.run()
+    assert project.piv_json("status")["pending_reds"] == [  # type: ignore[index]
+        {"nodeid": "tests/test_gone.py::test_gone", "red_kind": "assertion"}
+    ]
+    (project.path / "tests" / "test_gone.py").unlink()
+    result = project.run()
+    assert result.ret == 0
+    assert project.piv_json("status")["pending_reds"] == []  # type: ignore[index]
+    history = project.piv_json("rgr", "explain", "tests/test_gone.py::test_gone")
+    assert len(history["history"]) == 1  # type: ignore[index]

@@ -8,7 +8,9 @@ from tests.conftest import Project
 
 # one new test file per red kind; each imports the code under test in its own way
 KINDS = {
-    "assertion": "from shop.cart import subtotal\n\ndef test_it():\n    assert subtotal([1]) == 2\n",
+    "assertion": (
+        "from shop.cart import subtotal\n\ndef test_it():\n    assert subtotal([1]) == 2\n"
+    ),
     "pytest-fail": "import pytest\n\ndef test_it():\n    pytest.fail('not yet')\n",
     "did-not-raise": (
         "import pytest\nfrom shop.cart import subtotal\n\ndef test_it():\n"

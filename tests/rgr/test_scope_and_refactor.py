@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from tests.conftest import Project
 
-LOOP = "def subtotal(prices):\n    total = 0\n    for p in prices:\n        total += p\n    return total\n"
+LOOP = (
+    "def subtotal(prices):\n    total = 0\n    for p in prices:\n        total += p\n"
+    "    return total\n"
+)
 OTHER = "from shop.cart import subtotal\n\n\ndef test_other():\n    assert subtotal([]) == 0\n"
 
 

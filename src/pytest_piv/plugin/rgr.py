@@ -24,10 +24,10 @@ from pytest_piv.rgr.digests import (
     TestDigest,
     file_digest_fallback,
     func_key,
+    function_digests,
     split_nodeid,
-    test_digests,
 )
-from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind, is_valid_red
+from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind
 from pytest_piv.rgr.phase import RunSummary, summarize
 from pytest_piv.rgr.rules import (
     LineCheck,
@@ -37,7 +37,7 @@ from pytest_piv.rgr.rules import (
     judge_test,
     source_changed_now,
 )
-from pytest_piv.store import connect, ledger
+from pytest_piv.store import connect, ledger, unreadable
 from pytest_piv.vcs import blob_digest, changed_lines, collect_tree_state, read_blob
 
 RED_ATTR = "piv_red"
@@ -129,9 +129,33 @@ class RgrPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.tree = collect_tree_state(self.root, self.piv.roles)
-        self.ledger = ledger.load_ledger(self.conn)
+        try:
+            self.ledger = ledger.load_ledger(self.conn)
+            # one query for every known test file, not one per file as reports arrive
+            tests = self.tree.of_role("test").values()
+            self.digest_cache = ledger.cached_test_digests(self.conn, tests)
+        except sqlite3.DatabaseError as exc:  # a valid header over corrupt pages
+            raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
         self.current_source = self.tree.of_role("source")
         self.adopting = not self.ledger.adopted
+        ledger.close_abandoned_runs(self.conn)
+        self.run_id = self._start_run()
+
+    def _start_run(self) -> int:
+        """The run's row, written first so that a killed run stays visible as incomplete."""
+        workers = getattr(self.config.option, "numprocesses", None) or 0
+        return ledger.start_run(
+            self.conn,
+            ledger.RunStart(
+                scope="full",
+                scope_detail={},
+                tree_id=self.tree.tree_id,
+                head=self.tree.head,
+                mode=self.piv.rgr.mode,
+                policy=self.piv.rgr.policy,
+                workers=int(workers) if isinstance(workers, int) else 0,
+            ),
+        )
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = [report.header(self.piv.rgr.mode, self.piv.rgr.policy, str(self.piv.db))]
@@ -166,7 +190,7 @@ class RgrPlugin:
                 text = (self.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            cached = test_digests(text)
+            cached = function_digests(text)
             if not cached:
                 cached = {"": file_digest_fallback(text)}
             self.new_digests[file_digest] = cached
@@ -345,27 +369,10 @@ class RgrPlugin:
         verified: list[str],
         session: pytest.Session,
     ) -> None:
-        workers = getattr(self.config.option, "numprocesses", None) or 0
-        run_id = ledger.start_run(
-            self.conn,
-            ledger.RunStart(
-                scope=scope,
-                scope_detail=detail,
-                tree_id=self.tree.tree_id,
-                head=self.tree.head,
-                mode=self.piv.rgr.mode,
-                policy=self.piv.rgr.policy,
-                workers=int(workers) if isinstance(workers, int) else 0,
-            ),
-        )
-        self.run_id = run_id
+        run_id = self.run_id
         proofs: list[tuple[str, str, str]] = []
         collection_reds: list[str] = []
-        valid: dict[str, bool] = {}
         for obs, verdict in judged:
-            valid[obs.nodeid] = obs.red is not None and is_valid_red(
-                obs.red.kind, self.piv.rgr.policy
-            )
             how = {
                 Verdict.RED: "red",
                 Verdict.ADOPTED: "adopted",
@@ -403,13 +410,15 @@ class RgrPlugin:
                 phase=summary.phase,
                 headline=summary.headline,
                 judged=judged,
-                policy_valid=valid,
                 proofs=proofs,
                 collection_reds=collection_reds,
                 files={p: (d, self.tree.roles[p]) for p, d in self.tree.files.items()},
                 verified=verified if complete else [],
                 blobs=blobs,
                 violations=[(None, v) for v in summary.violations],
+                forget_unseen=complete and scope == "full" and not self.collection_errors,
+                scope=scope,
+                scope_detail=detail,
             ),
         )
 

@@ -28,7 +28,7 @@ def _hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
-def test_digests(source: str) -> dict[str, TestDigest]:
+def function_digests(source: str) -> dict[str, TestDigest]:
     """``{"TestCart.test_total": TestDigest, ...}`` for every function and method in *source*.
 
     Returns an empty mapping when the file does not parse.

@@ -95,6 +95,7 @@ class TestRecord:
     valid_red: bool
     run_id: int
     red_run_id: int | None
+    verdict: str | None = None
 
 
 @dataclass(frozen=True)

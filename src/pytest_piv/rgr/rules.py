@@ -124,7 +124,8 @@ def judge_test(
                 "make it fail on the behaviour you are about to build, e.g. an assert on the "
                 "result; " + explain,
             )
-        if prev is not None and prev.outcome.is_green:
+        regressed = prev is not None and prev.verdict == Verdict.REGRESSION.value
+        if prev is not None and (prev.outcome.is_green or regressed):
             detail = f"{red.message} at {red.where()}" if red else "no details"
             return TestVerdict(
                 nodeid,

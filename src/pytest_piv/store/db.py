@@ -39,11 +39,16 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
             _migrate(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"{path} is not a readable piv store ({exc}); {RESET_HINT}") from None
+        raise unreadable(path, exc) from None
     except StoreError:
         conn.close()
         raise
     return conn
+
+
+def unreadable(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """The error for a store SQLite cannot read (not a database, or corrupt pages)."""
+    return StoreError(f"{path} is not a readable piv store ({exc}); {RESET_HINT}")
 
 
 def _check_version(path: Path, version: int) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 import zlib
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pytest_piv.rgr.digests import TestDigest
 from pytest_piv.rgr.model import FileRecord, Observation, Outcome, RedKind, TestRecord
-from pytest_piv.rgr.rules import Ledger, TestVerdict, Verdict
+from pytest_piv.rgr.rules import PENDING_RED, Ledger, TestVerdict, Verdict
 from pytest_piv.store.db import write
 
 
@@ -36,13 +38,15 @@ class RunEnd:
     phase: str
     headline: str
     judged: Sequence[tuple[Observation, TestVerdict]]
-    policy_valid: Mapping[str, bool]
     proofs: Sequence[tuple[str, str, str]] = ()
     collection_reds: Sequence[str] = ()
     files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     verified: Sequence[str] = ()
     blobs: Mapping[str, bytes] = field(default_factory=dict)
     violations: Sequence[tuple[str | None, str]] = ()
+    forget_unseen: bool = False
+    scope: str = "full"
+    scope_detail: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def start_run(conn: sqlite3.Connection, start: RunStart) -> int:
     with write(conn):
         cur = conn.execute(
             "INSERT INTO runs (started, status, scope, scope_detail, tree_id, head, mode, policy,"
-            " workers) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+            " workers, pid, host) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 time.time(),
                 start.scope,
@@ -91,9 +95,39 @@ def start_run(conn: sqlite3.Connection, start: RunStart) -> int:
                 start.mode,
                 start.policy,
                 start.workers,
+                os.getpid(),
+                socket.gethostname(),
             ),
         )
         return int(cur.lastrowid or 0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_abandoned_runs(conn: sqlite3.Connection) -> int:
+    """Mark runs of this host whose process is gone (killed, crashed) as incomplete."""
+    host = socket.gethostname()
+    rows = conn.execute(
+        "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", (host,)
+    ).fetchall()
+    dead = [(run_id,) for run_id, pid in rows if pid is None or not _alive(int(pid))]
+    if dead:
+        with write(conn):
+            conn.executemany(
+                "UPDATE runs SET status = 'incomplete', phase = 'INCOMPLETE', headline ="
+                " 'the run stopped without finishing (killed or crashed)'"
+                " WHERE id = ? AND status = 'running'",
+                dead,
+            )
+    return len(dead)
 
 
 def load_ledger(conn: sqlite3.Connection) -> Ledger:
@@ -106,9 +140,11 @@ def load_ledger(conn: sqlite3.Connection) -> Ledger:
             valid_red=bool(row[4]),
             run_id=row[5],
             red_run_id=row[6],
+            verdict=row[7],
         )
         for row in conn.execute(
-            "SELECT nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id FROM tests"
+            "SELECT nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id, verdict"
+            " FROM tests"
         )
     }
     proofs = frozenset((k, d) for k, d in conn.execute("SELECT key, digest FROM proofs"))
@@ -142,35 +178,38 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             ],
         )
         previous = {
-            row[0]: (row[1], row[2])
-            for row in conn.execute("SELECT nodeid, outcome, red_run_id FROM tests")
+            row[0]: row[1:]
+            for row in conn.execute(
+                "SELECT nodeid, digest, outcome, red_kind, valid_red, red_run_id, verdict"
+                " FROM tests"
+            )
         }
         rows = []
         for obs, verdict in end.judged:
             if verdict.verdict is Verdict.SKIPPED:
                 continue
-            valid = end.policy_valid.get(obs.nodeid, False)
+            valid = verdict.verdict in PENDING_RED
             if not complete and not (obs.outcome.is_red and valid):
                 continue
+            before = previous.get(obs.nodeid)
             red_run = None
             if obs.outcome.is_red:
-                before = previous.get(obs.nodeid)
-                was_red = before is not None and Outcome(before[0]).is_red and before[1]
-                red_run = before[1] if was_red and before is not None else end.run_id
-            rows.append(
-                (
-                    obs.nodeid,
-                    obs.digest,
-                    obs.outcome.value,
-                    obs.red.kind.value if obs.red else None,
-                    int(valid),
-                    end.run_id,
-                    red_run,
-                )
+                was_red = before is not None and Outcome(before[1]).is_red and before[4]
+                red_run = before[4] if was_red and before is not None else end.run_id
+            state = (
+                obs.digest,
+                obs.outcome.value,
+                obs.red.kind.value if obs.red else None,
+                int(valid),
+                red_run,
+                verdict.verdict.value,
             )
+            if before is not None and tuple(before) == state:
+                continue  # unchanged: most tests of most runs, not rewritten
+            rows.append((obs.nodeid, *state[:4], end.run_id, *state[4:]))
         conn.executemany(
             "INSERT OR REPLACE INTO tests (nodeid, digest, outcome, red_kind, valid_red, run_id,"
-            " red_run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " red_run_id, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.executemany(
@@ -181,6 +220,11 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             "INSERT OR REPLACE INTO collection_reds (func_key, run_id) VALUES (?, ?)",
             [(key, end.run_id) for key in end.collection_reds],
         )
+        if end.forget_unseen:
+            # a full run that did not see a test means the test is gone; its history stays
+            seen = {obs.nodeid for obs, _ in end.judged}
+            gone = [(n,) for (n,) in conn.execute("SELECT nodeid FROM tests") if n not in seen]
+            conn.executemany("DELETE FROM tests WHERE nodeid = ?", gone)
         if complete:
             greened = [(obs.func_key,) for obs, v in end.judged if v.verdict is Verdict.GREEN]
             conn.executemany("DELETE FROM collection_reds WHERE func_key = ?", greened)
@@ -194,9 +238,18 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             [(end.run_id, nodeid, message) for nodeid, message in end.violations],
         )
         conn.execute(
-            "UPDATE runs SET finished = ?, status = ?, exit_code = ?, phase = ?, headline = ?"
-            " WHERE id = ?",
-            (time.time(), end.status, end.exit_code, end.phase, end.headline, end.run_id),
+            "UPDATE runs SET finished = ?, status = ?, exit_code = ?, phase = ?, headline = ?,"
+            " scope = ?, scope_detail = ? WHERE id = ?",
+            (
+                time.time(),
+                end.status,
+                end.exit_code,
+                end.phase,
+                end.headline,
+                end.scope,
+                json.dumps(end.scope_detail, sort_keys=True),
+                end.run_id,
+            ),
         )
 
 

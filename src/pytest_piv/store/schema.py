@@ -23,7 +23,9 @@ MIGRATIONS: tuple[str, ...] = (
         policy TEXT NOT NULL,
         workers INTEGER NOT NULL DEFAULT 0,
         phase TEXT,
-        headline TEXT
+        headline TEXT,
+        pid INTEGER,
+        host TEXT
     );
     CREATE TABLE results (
         run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -44,7 +46,8 @@ MIGRATIONS: tuple[str, ...] = (
         red_kind TEXT,
         valid_red INTEGER NOT NULL,
         run_id INTEGER NOT NULL,
-        red_run_id INTEGER
+        red_run_id INTEGER,
+        verdict TEXT
     );
     CREATE TABLE proofs (
         key TEXT NOT NULL,

@@ -1,0 +1,135 @@
+"""Tree state from git and from a plain directory; the store's schema and recovery."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pytest_piv.errors import StoreError
+from pytest_piv.paths import FileRoles
+from pytest_piv.store import SCHEMA_VERSION, connect, integrity_ok, reset
+from pytest_piv.vcs import blob_digest, changed_lines, collect_tree_state
+from tests.conftest import git
+
+ROLES = FileRoles(tests=("tests/**/*.py",), source=("src/**/*.py",))
+
+
+def make_repo(root: Path) -> None:
+    (root / "src").mkdir()
+    (root / "tests").mkdir()
+    (root / "src" / "a.py").write_text("A = 1\n")
+    (root / "tests" / "test_a.py").write_text("def test_a():\n    pass\n")
+    (root / "notes.txt").write_text("not python\n")
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "dev")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+
+
+def test_tree_state_uses_git_blob_ids_for_tracked_modified_and_untracked_files(
+    tmp_path: Path,
+) -> None:
+    make_repo(tmp_path)
+    clean = collect_tree_state(tmp_path, ROLES)
+    assert clean.in_git
+    assert clean.head
+    assert clean.roles == {"src/a.py": "source", "tests/test_a.py": "test"}
+    assert clean.files["src/a.py"] == git(tmp_path, "rev-parse", "HEAD:src/a.py").strip()
+    assert not clean.dirty
+    (tmp_path / "src" / "a.py").write_text("A = 2\n")
+    (tmp_path / "src" / "b.py").write_text("B = 1\n")
+    (tmp_path / ".gitignore").write_text("src/ignored.py\n")
+    (tmp_path / "src" / "ignored.py").write_text("X = 1\n")
+    dirty = collect_tree_state(tmp_path, ROLES)
+    assert dirty.files["src/a.py"] == blob_digest(b"A = 2\n")
+    assert dirty.files["src/b.py"] == blob_digest(b"B = 1\n")
+    assert "src/ignored.py" not in dirty.files
+    assert dirty.dirty == {"src/a.py", "src/b.py"}
+    assert dirty.tree_id != clean.tree_id
+
+
+def test_two_identical_tree_states_have_the_same_id(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    assert (
+        collect_tree_state(tmp_path, ROLES).tree_id == collect_tree_state(tmp_path, ROLES).tree_id
+    )
+
+
+def test_a_deleted_tracked_file_leaves_the_tree_state(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    (tmp_path / "src" / "a.py").unlink()
+    assert "src/a.py" not in collect_tree_state(tmp_path, ROLES).files
+
+
+def test_outside_git_every_file_is_hashed_and_a_note_says_so(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("A = 1\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x.py").write_text("")
+    state = collect_tree_state(tmp_path, FileRoles(tests=("test_*.py",), source=("**/*.py",)))
+    assert not state.in_git
+    assert state.head is None
+    assert state.files == {"src/a.py": blob_digest(b"A = 1\n")}
+    assert state.notes == ("not a git repository: every test and source file was hashed",)
+
+
+def test_a_repository_without_commits_has_no_head(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("A = 1\n")
+    state = collect_tree_state(tmp_path, ROLES)
+    assert state.head is None
+    assert state.files == {"src/a.py": blob_digest(b"A = 1\n")}
+
+
+def test_changed_lines_are_the_added_and_replaced_lines_of_the_new_text() -> None:
+    old = "a\nb\nc\n"
+    assert changed_lines(old, "a\nB\nc\nd\n") == {2, 4}
+    assert changed_lines(old, "a\nc\n") == set()
+    assert changed_lines(None, "x\ny\n") == {1, 2}
+
+
+def test_a_new_store_has_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "deep" / "piv.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert integrity_ok(tmp_path / "deep" / "piv.db")
+
+
+def test_a_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "piv.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version = 999")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"schema version 999, newer than this pytest-piv knows"):
+        connect(path)
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_store_names_the_file_and_the_reset_command(tmp_path: Path) -> None:
+    path = tmp_path / "piv.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError) as info:
+        connect(path)
+    assert str(info.value).startswith(f"{path} is not a readable piv store")
+    assert "piv state reset" in str(info.value)
+
+
+def test_reset_keeps_a_backup_and_never_deletes(tmp_path: Path) -> None:
+    path = tmp_path / "piv.db"
+    connect(path).close()
+    backup = reset(path)
+    assert backup is not None
+    assert backup.exists()
+    assert not path.exists()
+    assert reset(path) is None
+
+
+def test_a_missing_store_is_not_created_by_readers(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no piv store yet"):
+        connect(tmp_path / "piv.db", create=False)
+    assert not (tmp_path / "piv.db").exists()
