@@ -33,6 +33,7 @@ class RgrConfig:
 
     mode: RgrMode = "enforce"
     policy: RgrPolicy = "standard"
+    coverage: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class PivConfig:
             "db": str(self.db),
             "rgr.mode": self.rgr.mode,
             "rgr.policy": self.rgr.policy,
+            "rgr.coverage": self.rgr.coverage,
             **coverage_values(self.coverage),
         }
 
@@ -93,6 +95,16 @@ def _choice(*choices: str) -> Callable[[object], str]:
         return value.lower()
 
     return parse
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError
 
 
 def _quoted(*choices: str) -> str:
@@ -129,6 +141,7 @@ OPTIONS: tuple[Option, ...] = (
         "PIV_RGR_POLICY",
         "piv_rgr_policy",
     ),
+    Option("rgr.coverage", _bool, "true or false", "PIV_RGR_COVERAGE", "piv_rgr_coverage"),
 )
 OPTIONS_BY_KEY = {o.key: o for o in OPTIONS}
 TABLES = {o.key.split(".")[0] for o in OPTIONS if "." in o.key}
@@ -199,6 +212,7 @@ def default_layout(root: Path, testpaths: Sequence[str] = ()) -> dict[str, objec
         "db": DEFAULT_DB,
         "rgr.mode": "enforce",
         "rgr.policy": "standard",
+        "rgr.coverage": False,
     }
 
 
@@ -245,7 +259,11 @@ def load_config(
         source=_globs(raw["source"]),
         exclude=_globs(raw["exclude"]),
         db=db if db.is_absolute() else root / db,
-        rgr=RgrConfig(mode=raw["rgr.mode"], policy=raw["rgr.policy"]),  # type: ignore[arg-type]
+        rgr=RgrConfig(
+            mode=raw["rgr.mode"],  # type: ignore[arg-type]
+            policy=raw["rgr.policy"],  # type: ignore[arg-type]
+            coverage=bool(raw["rgr.coverage"]),
+        ),
         coverage=coverage,
         origins=origins,
     )

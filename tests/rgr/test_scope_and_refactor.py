@@ -105,3 +105,19 @@ def test_a_subset_run_does_not_claim_a_verified_refactor(plain_project: Project)
     result.stdout.fnmatch_lines(
         ["piv: REFACTOR — *unverified: a subset run cannot tell which lines no test executes"]
     )
+
+
+def test_rgr_coverage_key_measures_changed_lines_without_cov(project: Project) -> None:
+    project.append("pyproject.toml", "\n[tool.piv.rgr]\ncoverage = true\n")
+    project.run()
+    project.write("src/shop/cart.py", LOOP)
+    refactor = project.run()
+    refactor.stdout.fnmatch_lines(
+        ["piv: REFACTOR — 1 source file changed, outcomes unchanged, every changed line executed"]
+    )
+    project.append("src/shop/cart.py", "\n\ndef refund(prices):\n    return -sum(prices)\n")
+    added = project.run()
+    assert added.ret == 1
+    added.stdout.fnmatch_lines(
+        ["  violation: src/shop/cart.py: changed line(s) 9 executed by no*"]
+    )

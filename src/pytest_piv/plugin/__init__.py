@@ -40,6 +40,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="which failures count as a valid red: strict, standard or lenient",
     )
     group.addoption(
+        "--piv-rgr-coverage",
+        action="store_true",
+        default=None,
+        help="measure coverage for the RGR gate (changed lines no test executes) without --cov",
+    )
+    group.addoption(
         "--piv-tests", default=None, metavar="GLOBS", help="comma-separated globs of test files"
     )
     group.addoption(
@@ -76,6 +82,7 @@ FLAG_NAMES = (
     "piv_db",
     "piv_rgr_mode",
     "piv_rgr_policy",
+    "piv_rgr_coverage",
     "piv_tests",
     "piv_source",
     "piv_cov_fail_under",
@@ -101,7 +108,8 @@ def pytest_load_initial_conftests(
         return
     piv_config = _load(early_config.rootpath, options, early_config.getini("testpaths"))
     early_config.stash[CONFIG_KEY] = piv_config
-    if piv_config.coverage.enabled:
+    rgr_wants_coverage = piv_config.rgr.coverage and piv_config.rgr.mode != "off"
+    if piv_config.coverage.enabled or rgr_wants_coverage:
         from pytest_piv.plugin.measure import install
 
         install(
