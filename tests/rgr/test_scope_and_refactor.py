@@ -118,6 +118,4 @@ def test_rgr_coverage_key_measures_changed_lines_without_cov(project: Project) -
     project.append("src/shop/cart.py", "\n\ndef refund(prices):\n    return -sum(prices)\n")
     added = project.run()
     assert added.ret == 1
-    added.stdout.fnmatch_lines(
-        ["  violation: src/shop/cart.py: changed line(s) 9 executed by no*"]
-    )
+    added.stdout.fnmatch_lines(["  violation: src/shop/cart.py: changed line(s) 9 executed by no*"])

@@ -57,8 +57,8 @@ def test_globs_from_the_environment_are_comma_separated(tmp_path: Path) -> None:
         (
             {"rgr": {"polcy": "strict"}},
             {},
-            "[tool.piv.rgr] polcy = 'strict' (pyproject.toml): expected one of the keys mode, "
-            "policy",
+            "[tool.piv.rgr] polcy = 'strict' (pyproject.toml): expected one of the keys coverage, "
+            "mode, policy",
         ),
         ({"tset": ["x"]}, {}, "[tool.piv] tset = ['x'] (pyproject.toml): expected one of the keys"),
         ({"tests": "x"}, {}, None),

@@ -17,7 +17,6 @@ import pytest
 
 from pytest_piv.config import PivConfig
 from pytest_piv.plugin.evidence import ProjectFacts, classify_excinfo, red_to_dict, relative
-from pytest_piv.plugin.measure import coverage_of
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
 from pytest_piv.rgr.digests import (
@@ -291,6 +290,8 @@ class RgrPlugin:
         }
         if self.adopting or not pending or not complete:
             return LineCheck(True, changed_files=tuple(sorted(pending))), sorted(pending)
+        from pytest_piv.plugin.measure import coverage_of  # imports coverage.py: only here
+
         cov = coverage_of(self.config)
         if cov is None:
             return LineCheck(False, "no coverage data"), []
