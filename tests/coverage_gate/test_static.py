@@ -382,3 +382,16 @@ def test_paths_are_made_relative_through_symlinked_directories(tmp_path: Path) -
     assert relative(str(tmp_path / "root" / "link.py")) is None
     assert relative(str(tmp_path / "root" / "x" / ".." / "n.py")) == "n.py"
     assert relative("rel/m.py") == "rel/m.py"
+
+
+def test_many_files_parsed_on_two_processes_give_the_same_facts(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(static, "PARALLEL_FROM", 2)
+    (project / "src" / "broken.py").write_text("def broken(:\n")
+    paths = [project / "src" / name for name in ("cart.py", "broken.py", "same.py", "gone.py")]
+    settings = ParseSettings.of(coverage_for(project))
+    serial = static.parse_many(paths, settings, with_arcs=True)
+    parallel = static.parse_many(paths, settings, with_arcs=True, workers=2)
+    assert parallel == serial
+    assert sorted(p.name for p in parallel) == ["cart.py", "same.py"]
