@@ -2,7 +2,9 @@
 
 Generates ``--files`` modules of about 100 lines each under ``src/gen/``, writes a
 coverage data file for them with coverage.py's own API (about two thirds of the lines
-executed), configures three rules, and times ``piv coverage check`` end to end::
+executed), configures three rules, and times ``piv coverage check`` end to end, cold
+(no piv store, so every file is parsed) and warm (coverage.py's static analysis of each
+file comes from the store's cache, as after any earlier ``pytest --piv`` or check)::
 
     .venv/bin/python benchmarks/coverage_check_files.py --workdir /tmp/piv-files --files 1000
 """
@@ -10,6 +12,7 @@ executed), configures three rules, and times ``piv coverage check`` end to end::
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,18 +87,27 @@ def main() -> int:
     options = parser.parse_args()
     generate(options.workdir, options.files)
     piv = str(Path(sys.executable).with_name("piv"))
-    samples = []
-    for _ in range(options.repeat):
+    store = options.workdir / ".piv"
+
+    def check() -> tuple[float, subprocess.CompletedProcess[str]]:
         start = time.perf_counter()
         done = subprocess.run(
             [piv, "coverage", "check"], cwd=options.workdir, capture_output=True, text=True
         )
-        samples.append(time.perf_counter() - start)
-    print(done.stdout.splitlines()[-1])
-    print(
-        f"piv coverage check, {options.files} files: median {statistics.median(samples):.3f} s, "
-        f"min {min(samples):.3f} s over {options.repeat} runs (exit {done.returncode})"
-    )
+        return time.perf_counter() - start, done
+
+    for state in ("cold", "warm"):
+        samples = []
+        for _ in range(options.repeat):
+            if state == "cold":
+                shutil.rmtree(store, ignore_errors=True)
+            seconds, done = check()
+            samples.append(seconds)
+        print(
+            f"piv coverage check, {options.files} files, {state}: median "
+            f"{statistics.median(samples):.3f} s, min {min(samples):.3f} s over "
+            f"{options.repeat} runs (exit {done.returncode}; {done.stdout.splitlines()[-1]})"
+        )
     return 0
 
 

@@ -32,6 +32,7 @@ from pytest_piv.coverage.ratchet import (
 from pytest_piv.coverage.rules import assign
 from pytest_piv.errors import UsageError
 from pytest_piv.report import coverage as report
+from pytest_piv.store.coverage_cache import open_facts_cache
 
 DATA_ARG = click.argument(
     "data", nargs=-1, type=click.Path(dir_okay=False, path_type=Path), metavar="[DATA]..."
@@ -84,7 +85,13 @@ def _measurement(piv: PivConfig, data: Sequence[Path], remaps: Sequence[str]) ->
         )
     pairs = [(c, list(a)) for c, a in piv.coverage.paths] + _remaps(remaps)
     aliases = aliases_for(cov, piv.root, pairs)
-    return measure_source(piv, read_data(files, aliases), cov)
+    combined = read_data(files, aliases)
+    cache = open_facts_cache(piv.db)
+    try:
+        return measure_source(piv, combined, cov, cache=cache, workers=os.cpu_count() or 1)
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 @click.group("coverage")

@@ -19,13 +19,28 @@ from pytest_piv.coverage.gate import CoverageVerdict, Scope, judge
 from pytest_piv.coverage.measured import Measurement, analyse
 from pytest_piv.coverage.model import FileCoverage
 from pytest_piv.coverage.ratchet import BaselineEntry, loads_baseline
+from pytest_piv.coverage.static import FactsCache
 from pytest_piv.errors import VcsError
 
 
-def measure_source(piv: PivConfig, data: CoverageData, cov: Coverage) -> Measurement:
+def measure_source(
+    piv: PivConfig,
+    data: CoverageData,
+    cov: Coverage,
+    *,
+    cache: FactsCache | None = None,
+    workers: int = 1,
+) -> Measurement:
     """The project's source files in ``data`` (tests and excluded paths left out)."""
     roles = piv.roles
-    return analyse(data, cov, piv.root, keep=lambda path: roles.role(path) == "source")
+    return analyse(
+        data,
+        cov,
+        piv.root,
+        keep=lambda path: roles.role(path) == "source",
+        cache=cache,
+        workers=workers,
+    )
 
 
 def read_baseline(piv: PivConfig) -> tuple[Mapping[str, BaselineEntry] | None, str | None]:

@@ -15,11 +15,18 @@ from pathlib import Path
 import coverage
 from coverage.exceptions import CoverageException, DataError
 from coverage.files import PathAliases
-from coverage.python import PythonFileReporter
 from coverage.results import analysis_from_file_reporter
 
 from pytest_piv.coverage.model import FileCoverage
+from pytest_piv.coverage.static import (
+    FactsCache,
+    FactsReporter,
+    ParseSettings,
+    parse_many,
+    settings_key,
+)
 from pytest_piv.errors import PivError
+from pytest_piv.vcs import blob_digest
 
 
 class CoverageDataError(PivError):
@@ -102,13 +109,56 @@ def read_data(
 
 def relative_path(filename: str, root: Path) -> str | None:
     """``filename`` relative to ``root`` with ``/`` separators, or ``None`` if outside."""
-    path = Path(filename)
-    if not path.is_absolute():
-        path = root / path
+    return RootRelative(root)(filename)
+
+
+class RootRelative:
+    """:func:`relative_path` for many files: each directory is resolved only once.
+
+    ``Path.resolve()`` checks every component of a path for symlinks; measured files
+    share a few directories, so those are resolved once and a file is only checked for
+    being a symlink itself.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.resolved_root = root.resolve()
+        self._dirs: dict[Path, Path] = {}
+
+    def __call__(self, filename: str) -> str | None:
+        path = Path(filename)
+        if not path.is_absolute():
+            path = self.root / path
+        parent = self._dirs.get(path.parent)
+        if parent is None:
+            parent = self._dirs[path.parent] = path.parent.resolve()
+        resolved = parent / path.name
+        if path.name in ("", ".", "..") or resolved.is_symlink():
+            resolved = path.resolve()
+        try:
+            return resolved.relative_to(self.resolved_root).as_posix()
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class _Source:
+    filename: str  # as recorded in the data
+    rel: str
+    path: Path  # the file to read, resolved
+    digest: str
+
+
+def _digest(path: Path) -> str:
+    return blob_digest(path.read_bytes())
+
+
+def _unchanged(path: Path, digest: str) -> bool:
+    """Whether ``path`` still has content ``digest`` (it may change while it is parsed)."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
+        return _digest(path) == digest
+    except OSError:
+        return False
 
 
 def analyse(
@@ -116,46 +166,69 @@ def analyse(
     cov: coverage.Coverage,
     root: Path,
     keep: Callable[[str], bool] = lambda path: True,
+    *,
+    cache: FactsCache | None = None,
+    workers: int = 1,
 ) -> Measurement:
-    """Statements, missing lines and branches of every measured source file in ``root``."""
+    """Statements, missing lines and branches of every measured source file in ``root``.
+
+    coverage.py's static analysis of each file comes from ``cache`` when it holds the
+    file's content under the same parse settings; the rest are parsed (on ``workers``
+    processes when there are many) and added to it.
+    """
     has_arcs = data.has_arcs()
-    files: list[FileCoverage] = []
+    settings = ParseSettings.of(cov)
+    key = settings_key(settings)
     unreadable: list[str] = []
     outside = 0
-    resolved_root = root.resolve()
+    relative = RootRelative(root)
+    sources: list[_Source] = []
     for filename in sorted(data.measured_files()):
         if data.file_tracer(filename):
             continue
-        rel = relative_path(filename, resolved_root)
+        rel = relative(filename)
         if rel is None:
             outside += 1
             continue
         if not keep(rel):
             continue
+        path = relative.resolved_root / rel
         try:
-            reporter = PythonFileReporter(filename, cov)
-            analysis = analysis_from_file_reporter(data, 0, reporter, filename)
-        except (CoverageException, OSError, SyntaxError):
+            sources.append(_Source(filename, rel, path, _digest(path)))
+        except OSError:
             unreadable.append(rel)
+    known = cache.get(key, (s.digest for s in sources), with_arcs=has_arcs) if cache else {}
+    to_parse = {s.digest: s.path for s in sources if s.digest not in known}
+    by_path = parse_many(list(to_parse.values()), settings, with_arcs=has_arcs, workers=workers)
+    parsed = {d: by_path[p] for d, p in to_parse.items() if p in by_path}
+    if cache is not None:
+        cache.put(key, {d: f for d, f in parsed.items() if _unchanged(to_parse[d], d)})
+    files: list[FileCoverage] = []
+    for source in sources:
+        facts = known.get(source.digest) or parsed.get(source.digest)
+        if facts is None:
+            unreadable.append(source.rel)
             continue
+        reporter = FactsReporter(source.filename, facts)
+        analysis = analysis_from_file_reporter(data, 0, reporter, source.filename)
         missing_arcs: tuple[tuple[int, int], ...] = ()
         branches = 0
         if has_arcs:
             branches = analysis.numbers.n_branches
             missing_arcs = tuple(
                 sorted(
-                    (source, destination)
-                    for source, destinations in analysis.missing_branch_arcs().items()
+                    (start, destination)
+                    for start, destinations in analysis.missing_branch_arcs().items()
                     for destination in destinations
                 )
             )
         files.append(
             FileCoverage(
-                path=rel,
+                path=source.rel,
                 statements=frozenset(analysis.statements),
                 missing=frozenset(analysis.missing),
                 branches=branches,
                 missing_arcs=missing_arcs,
             )
         )
-    return Measurement(tuple(files), has_arcs, tuple(unreadable), outside)
+    return Measurement(tuple(files), has_arcs, tuple(sorted(unreadable)), outside)

@@ -20,11 +20,12 @@ import pytest
 from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import evaluate, measure_source
 from pytest_piv.coverage.gate import CoverageVerdict, Scope
-from pytest_piv.coverage.measured import relative_path
+from pytest_piv.coverage.measured import RootRelative
 from pytest_piv.errors import PivError
 from pytest_piv.plugin.measure import PLUGIN_NAME, MeasurePlugin
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import coverage as report
+from pytest_piv.store.coverage_cache import open_facts_cache
 
 
 class CoverageGatePlugin:
@@ -71,8 +72,9 @@ class CoverageGatePlugin:
         if cov is None:
             self.error = "no coverage data was measured in this run"
             return
+        cache = open_facts_cache(self.piv.db)
         try:
-            measurement = measure_source(self.piv, cov.get_data(), cov)
+            measurement = measure_source(self.piv, cov.get_data(), cov, cache=cache)
             self.verdict = evaluate(
                 self.piv,
                 measurement,
@@ -85,6 +87,9 @@ class CoverageGatePlugin:
             self.error = str(exc)
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
+        finally:
+            if cache is not None:
+                cache.close()
         if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -92,7 +97,8 @@ class CoverageGatePlugin:
         files = measure.reached() if measure is not None else None
         if files is None:
             return None
-        paths = (relative_path(f, self.piv.root) for f in files)
+        relative = RootRelative(self.piv.root)
+        paths = (relative(f) for f in files)
         return frozenset(p for p in paths if p is not None)
 
     def _write_reports(self, verdict: CoverageVerdict) -> None:
