@@ -182,9 +182,8 @@ def test_adding_a_parametrize_case_judges_only_the_new_case(project: Project) ->
 
 @pytest.mark.parametrize("mode", ["-x", "--maxfail=1"])
 def test_an_interrupted_run_is_incomplete_and_completes_no_cycle(
-    plain_project: Project, mode: str
+    project: Project, mode: str
 ) -> None:
-    project = plain_project
     project.run()
     project.append("tests/test_cart.py", NEW_TEST)
     project.run()
@@ -200,8 +199,7 @@ def test_an_interrupted_run_is_incomplete_and_completes_no_cycle(
     assert project.last_run()["tests/test_cart.py::test_total_with_discount"][0] == "green"
 
 
-def test_keyboard_interrupt_leaves_an_incomplete_run(plain_project: Project) -> None:
-    project = plain_project
+def test_keyboard_interrupt_leaves_an_incomplete_run(project: Project) -> None:
     project.run()
     project.write("tests/test_stop.py", "def test_stop():\n    raise KeyboardInterrupt\n")
     result = project.run()
@@ -209,8 +207,7 @@ def test_keyboard_interrupt_leaves_an_incomplete_run(plain_project: Project) -> 
     assert project.runs()[-1][0] == "incomplete"
 
 
-def test_a_deleted_red_test_no_longer_counts_as_pending(plain_project: Project) -> None:
-    project = plain_project
+def test_a_deleted_red_test_no_longer_counts_as_pending(project: Project) -> None:
     project.run()
     project.write("tests/test_gone.py", "def test_gone():\n    assert False\n")
     project.run()

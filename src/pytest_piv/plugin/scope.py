@@ -21,6 +21,8 @@ def run_scope(config: pytest.Config, root: Path, deselected: int) -> tuple[str, 
         detail["sw"] = True
     if deselected:
         detail["deselected"] = deselected
+    if getattr(opt, "deselect", None):  # under xdist the workers deselect, unseen here
+        detail["deselect"] = list(opt.deselect)
     if getattr(opt, "ignore", None) or getattr(opt, "ignore_glob", None):
         detail["ignore"] = True
     if config.args_source == pytest.Config.ArgsSource.ARGS:
