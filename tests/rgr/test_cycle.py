@@ -220,3 +220,25 @@ def test_a_deleted_red_test_no_longer_counts_as_pending(project: Project) -> Non
     assert project.piv_json("status")["pending_reds"] == []  # type: ignore[index]
     history = project.piv_json("rgr", "explain", "tests/test_gone.py::test_gone")
     assert len(history["history"]) == 1  # type: ignore[index]
+
+
+def test_adopting_a_project_with_hundreds_of_passing_tests_judges_only_what_changes(
+    project: Project,
+) -> None:
+    for n in range(10):
+        cases = ", ".join(str(i) for i in range(30))
+        project.write(
+            f"tests/test_many_{n}.py",
+            "import pytest\nfrom shop.cart import subtotal\n\n\n"
+            f"@pytest.mark.parametrize('x', [{cases}])\n"
+            "def test_many(x):\n    assert subtotal([x]) == x\n",
+        )
+    project.commit("a big existing suite")
+    adopted = project.run()
+    assert adopted.ret == 0
+    adopted.stdout.fnmatch_lines(["piv: ADOPTED — 301 tests recorded as the starting point*"])
+    project.append("tests/test_many_3.py", "\n\ndef test_new():\n    assert subtotal([]) == 0\n")
+    judged = project.run()
+    assert judged.ret == 1
+    judged.assert_outcomes(passed=301, failed=1)
+    judged.stdout.fnmatch_lines(["piv: VIOLATION — 1 RGR violation(s)"])
