@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pytest_piv.baselines.settings import BenchSettings, parse_bench_table
+from pytest_piv.coverage.settings import CoverageSettings, parse_coverage_table, parse_percent
 from pytest_piv.errors import ConfigError
 from pytest_piv.paths import FileRoles
 
@@ -33,6 +34,7 @@ class RgrConfig:
 
     mode: RgrMode = "enforce"
     policy: RgrPolicy = "standard"
+    coverage: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class PivConfig:
     exclude: tuple[str, ...]
     db: Path
     rgr: RgrConfig = RgrConfig()
+    coverage: CoverageSettings = field(default_factory=CoverageSettings)
     bench: BenchSettings = field(default_factory=BenchSettings)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -61,6 +64,8 @@ class PivConfig:
             "db": str(self.db),
             "rgr.mode": self.rgr.mode,
             "rgr.policy": self.rgr.policy,
+            "rgr.coverage": self.rgr.coverage,
+            **coverage_values(self.coverage),
             **self.bench.values(),
         }
 
@@ -93,6 +98,16 @@ def _choice(*choices: str) -> Callable[[object], str]:
         return value.lower()
 
     return parse
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError
 
 
 def _quoted(*choices: str) -> str:
@@ -129,6 +144,7 @@ OPTIONS: tuple[Option, ...] = (
         "PIV_RGR_POLICY",
         "piv_rgr_policy",
     ),
+    Option("rgr.coverage", _bool, "true or false", "PIV_RGR_COVERAGE", "piv_rgr_coverage"),
 )
 OPTIONS_BY_KEY = {o.key: o for o in OPTIONS}
 TABLES = {o.key.split(".")[0] for o in OPTIONS if "." in o.key}
@@ -199,6 +215,7 @@ def default_layout(root: Path, testpaths: Sequence[str] = ()) -> dict[str, objec
         "db": DEFAULT_DB,
         "rgr.mode": "enforce",
         "rgr.policy": "standard",
+        "rgr.coverage": False,
     }
 
 
@@ -246,10 +263,16 @@ def load_config(
         pyproject, _ = read_pyproject(root)
     env = env or {}
     flags = flags or {}
-    pyproject = dict(pyproject)
-    bench, bench_origins = _bench_settings(pyproject.pop("bench", None), env, flags)
     raw: dict[str, object] = dict(default_layout(root, testpaths))
     origins = dict.fromkeys(raw, "default")
+
+    pyproject = dict(pyproject)
+    coverage_table = pyproject.pop("coverage", {})
+    if not isinstance(coverage_table, Mapping):
+        raise ConfigError("[tool.piv] coverage", coverage_table, "a table", "pyproject.toml")
+    coverage = parse_coverage_table(coverage_table, "pyproject.toml")
+    coverage = _coverage_overrides(coverage, env, flags, origins)
+    bench, bench_origins = _bench_settings(pyproject.pop("bench", None), env, flags)
 
     for key, value in _flatten(pyproject, "pyproject.toml").items():
         raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")
@@ -271,7 +294,12 @@ def load_config(
         source=_globs(raw["source"]),
         exclude=_globs(raw["exclude"]),
         db=db if db.is_absolute() else root / db,
-        rgr=RgrConfig(mode=raw["rgr.mode"], policy=raw["rgr.policy"]),  # type: ignore[arg-type]
+        rgr=RgrConfig(
+            mode=raw["rgr.mode"],  # type: ignore[arg-type]
+            policy=raw["rgr.policy"],  # type: ignore[arg-type]
+            coverage=bool(raw["rgr.coverage"]),
+        ),
+        coverage=coverage,
         bench=bench,
         origins={**origins, **bench_origins},
     )
@@ -283,3 +311,56 @@ def _parse(option: Option, value: object, origin: str) -> object:
     except ValueError:
         name = _display_key(option.key) if origin == "pyproject.toml" else option.key
         raise ConfigError(name, value, option.expected, origin) from None
+
+
+# -- [tool.piv.coverage]: parsed by the coverage gate, a few keys overridable -----------
+
+COVERAGE_OVERRIDES = (
+    # (settings field, env variable, flag dest, parser)
+    ("fail_under", "PIV_COV_FAIL_UNDER", "piv_cov_fail_under", parse_percent),
+    ("diff_fail_under", "PIV_DIFF_FAIL_UNDER", "piv_diff_fail_under", parse_percent),
+    ("diff_base", "PIV_DIFF_BASE", "piv_diff_base", _path),
+)
+
+
+def _coverage_overrides(
+    settings: CoverageSettings,
+    env: Mapping[str, str],
+    flags: Mapping[str, object],
+    origins: dict[str, str],
+) -> CoverageSettings:
+    changes: dict[str, object] = {}
+    for name, variable, flag, parse in COVERAGE_OVERRIDES:
+        key = f"coverage.{name}"
+        sources: list[tuple[str, object]] = [
+            (f"env {variable}", env.get(variable)),
+            ("flag --" + flag.replace("_", "-"), flags.get(flag)),
+        ]
+        for origin, value in sources:
+            if value is None:
+                continue
+            try:
+                changes[name] = parse(value)
+            except (ValueError, ZeroDivisionError):
+                expected = "a number from 0 to 100" if parse is parse_percent else "a git ref"
+                raise ConfigError(key, value, expected, origin) from None
+            origins[key] = origin
+    return replace(settings, **changes) if changes else settings  # type: ignore[arg-type]
+
+
+def coverage_values(settings: CoverageSettings) -> dict[str, object]:
+    """The coverage keys for ``piv config show``."""
+
+    def number(value: object) -> object:
+        return None if value is None else float(value)  # type: ignore[arg-type]
+
+    return {
+        "coverage.enabled": settings.enabled,
+        "coverage.fail_under": number(settings.fail_under),
+        "coverage.branch": settings.measure_branches,
+        "coverage.rules": [r.name for r in settings.rules],
+        "coverage.ratchet": settings.ratchet,
+        "coverage.baseline": settings.baseline,
+        "coverage.diff_base": settings.diff_base,
+        "coverage.diff_fail_under": number(settings.diff_fail_under),
+    }

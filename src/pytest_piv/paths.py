@@ -50,9 +50,17 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+@lru_cache(maxsize=64)
+def _any_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{glob_regex(p).pattern})" for p in patterns))
+
+
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
     """True when the relative ``/``-separated *path* matches one of *patterns*."""
-    return any(glob_regex(p).match(path) for p in patterns)
+    combined = _any_regex(tuple(patterns))
+    return combined is not None and combined.match(path) is not None
 
 
 @dataclass(frozen=True)

@@ -182,9 +182,8 @@ def test_adding_a_parametrize_case_judges_only_the_new_case(project: Project) ->
 
 @pytest.mark.parametrize("mode", ["-x", "--maxfail=1"])
 def test_an_interrupted_run_is_incomplete_and_completes_no_cycle(
-    plain_project: Project, mode: str
+    project: Project, mode: str
 ) -> None:
-    project = plain_project
     project.run()
     project.append("tests/test_cart.py", NEW_TEST)
     project.run()
@@ -200,8 +199,7 @@ def test_an_interrupted_run_is_incomplete_and_completes_no_cycle(
     assert project.last_run()["tests/test_cart.py::test_total_with_discount"][0] == "green"
 
 
-def test_keyboard_interrupt_leaves_an_incomplete_run(plain_project: Project) -> None:
-    project = plain_project
+def test_keyboard_interrupt_leaves_an_incomplete_run(project: Project) -> None:
     project.run()
     project.write("tests/test_stop.py", "def test_stop():\n    raise KeyboardInterrupt\n")
     result = project.run()
@@ -209,8 +207,7 @@ def test_keyboard_interrupt_leaves_an_incomplete_run(plain_project: Project) -> 
     assert project.runs()[-1][0] == "incomplete"
 
 
-def test_a_deleted_red_test_no_longer_counts_as_pending(plain_project: Project) -> None:
-    project = plain_project
+def test_a_deleted_red_test_no_longer_counts_as_pending(project: Project) -> None:
     project.run()
     project.write("tests/test_gone.py", "def test_gone():\n    assert False\n")
     project.run()
@@ -223,3 +220,25 @@ def test_a_deleted_red_test_no_longer_counts_as_pending(plain_project: Project) 
     assert project.piv_json("status")["pending_reds"] == []  # type: ignore[index]
     history = project.piv_json("rgr", "explain", "tests/test_gone.py::test_gone")
     assert len(history["history"]) == 1  # type: ignore[index]
+
+
+def test_adopting_a_project_with_hundreds_of_passing_tests_judges_only_what_changes(
+    project: Project,
+) -> None:
+    for n in range(10):
+        cases = ", ".join(str(i) for i in range(30))
+        project.write(
+            f"tests/test_many_{n}.py",
+            "import pytest\nfrom shop.cart import subtotal\n\n\n"
+            f"@pytest.mark.parametrize('x', [{cases}])\n"
+            "def test_many(x):\n    assert subtotal([x]) == x\n",
+        )
+    project.commit("a big existing suite")
+    adopted = project.run()
+    assert adopted.ret == 0
+    adopted.stdout.fnmatch_lines(["piv: ADOPTED — 301 tests recorded as the starting point*"])
+    project.append("tests/test_many_3.py", "\n\ndef test_new():\n    assert subtotal([]) == 0\n")
+    judged = project.run()
+    assert judged.ret == 1
+    judged.assert_outcomes(passed=301, failed=1)
+    judged.stdout.fnmatch_lines(["piv: VIOLATION — 1 RGR violation(s)"])

@@ -86,8 +86,7 @@ def test_each_red_kind_is_classified_and_judged_by_the_policy(
         assert verdict == ("red" if name in VALID[policy] else "wrong-red"), (name, policy)
 
 
-def test_a_wrong_red_is_explained_with_its_kind_and_place(plain_project: Project) -> None:
-    project = plain_project
+def test_a_wrong_red_is_explained_with_its_kind_and_place(project: Project) -> None:
     project.run()
     project.write("tests/test_typo.py", KINDS["test-code"])
     result = project.run()
@@ -119,9 +118,8 @@ def test_a_module_that_cannot_import_the_code_yet_is_red_for_its_tests(project: 
 
 
 def test_a_missing_third_party_module_that_is_installed_elsewhere_is_not_red(
-    plain_project: Project,
+    project: Project,
 ) -> None:
-    project = plain_project
     project.run()
     project.write(
         "tests/test_json.py", "from json import no_such_name\n\n\ndef test_it():\n    pass\n"
@@ -130,8 +128,7 @@ def test_a_missing_third_party_module_that_is_installed_elsewhere_is_not_red(
     assert project.last_run()["tests/test_json.py::test_it"] == ("wrong-red", "collection-error")
 
 
-def test_a_syntax_error_in_the_test_file_is_never_red(plain_project: Project) -> None:
-    project = plain_project
+def test_a_syntax_error_in_the_test_file_is_never_red(project: Project) -> None:
     project.run()
     project.write("tests/test_broken.py", "def test_it(:\n    pass\n")
     project.run("--piv-rgr-policy", "lenient")

@@ -34,10 +34,7 @@ def test_a_subset_run_adds_to_what_is_known_and_erases_nothing(project: Project)
     )
 
 
-def test_scope_is_recorded_for_paths_node_ids_marks_and_deselect(
-    plain_project: Project,
-) -> None:
-    project = plain_project
+def test_scope_is_recorded_for_paths_node_ids_marks_and_deselect(project: Project) -> None:
     project.write("tests/test_other.py", OTHER)
     project.run()
     for args in (
@@ -96,8 +93,7 @@ def test_source_lines_no_test_executes_are_behaviour_added_without_a_failing_tes
     assert again.ret == 1
 
 
-def test_a_subset_run_does_not_claim_a_verified_refactor(plain_project: Project) -> None:
-    project = plain_project
+def test_a_subset_run_does_not_claim_a_verified_refactor(project: Project) -> None:
     project.run("--cov=shop")
     project.append("src/shop/cart.py", "\n\ndef unused():\n    return 1\n")
     result = project.run("--cov=shop", "-k", "subtotal")
@@ -105,3 +101,17 @@ def test_a_subset_run_does_not_claim_a_verified_refactor(plain_project: Project)
     result.stdout.fnmatch_lines(
         ["piv: REFACTOR — *unverified: a subset run cannot tell which lines no test executes"]
     )
+
+
+def test_rgr_coverage_key_measures_changed_lines_without_cov(project: Project) -> None:
+    project.append("pyproject.toml", "\n[tool.piv.rgr]\ncoverage = true\n")
+    project.run()
+    project.write("src/shop/cart.py", LOOP)
+    refactor = project.run()
+    refactor.stdout.fnmatch_lines(
+        ["piv: REFACTOR — 1 source file changed, outcomes unchanged, every changed line executed"]
+    )
+    project.append("src/shop/cart.py", "\n\ndef refund(prices):\n    return -sum(prices)\n")
+    added = project.run()
+    assert added.ret == 1
+    added.stdout.fnmatch_lines(["  violation: src/shop/cart.py: changed line(s) 9 executed by no*"])

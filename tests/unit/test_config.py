@@ -57,8 +57,8 @@ def test_globs_from_the_environment_are_comma_separated(tmp_path: Path) -> None:
         (
             {"rgr": {"polcy": "strict"}},
             {},
-            "[tool.piv.rgr] polcy = 'strict' (pyproject.toml): expected one of the keys mode, "
-            "policy",
+            "[tool.piv.rgr] polcy = 'strict' (pyproject.toml): expected one of the keys coverage, "
+            "mode, policy",
         ),
         ({"tset": ["x"]}, {}, "[tool.piv] tset = ['x'] (pyproject.toml): expected one of the keys"),
         ({"tests": "x"}, {}, None),
@@ -88,3 +88,23 @@ def test_an_unreadable_pyproject_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.piv\n")
     with pytest.raises(ConfigError, match=r"pyproject.toml = '<file>' .*expected valid TOML"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [(True, True), ("yes", True), ("0", False), (False, False)]
+)
+def test_rgr_coverage_accepts_booleans_from_toml_and_words_from_the_environment(
+    tmp_path: Path, raw: object, value: bool
+) -> None:
+    if isinstance(raw, bool):
+        config = load_config(tmp_path, pyproject={"rgr": {"coverage": raw}})
+    else:
+        config = load_config(tmp_path, pyproject={}, env={"PIV_RGR_COVERAGE": str(raw)})
+    assert config.rgr.coverage is value
+
+
+def test_rgr_coverage_refuses_anything_else(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"\[tool.piv.rgr\] coverage = 'sometimes' .*true or false"
+    ):
+        load_config(tmp_path, pyproject={"rgr": {"coverage": "sometimes"}})

@@ -17,6 +17,7 @@ import click
 from pytest_piv import __version__
 from pytest_piv.cli.bench import bench_group
 from pytest_piv.cli.config_cmd import config_group
+from pytest_piv.cli.coverage import coverage_group
 from pytest_piv.cli.log import log_command
 from pytest_piv.cli.rgr import rgr_group
 from pytest_piv.cli.state import state_group
@@ -45,6 +46,7 @@ cli.add_command(log_command)
 cli.add_command(rgr_group)
 cli.add_command(state_group)
 cli.add_command(config_group)
+cli.add_command(coverage_group)
 cli.add_command(bench_group)
 
 

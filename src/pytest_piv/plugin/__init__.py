@@ -7,6 +7,8 @@ plugin per enabled feature under a stable name. A disabled feature imports nothi
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +40,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="which failures count as a valid red: strict, standard or lenient",
     )
     group.addoption(
+        "--piv-rgr-coverage",
+        action="store_true",
+        default=None,
+        help="measure coverage for the RGR gate (changed lines no test executes) without --cov",
+    )
+    group.addoption(
         "--piv-tests", default=None, metavar="GLOBS", help="comma-separated globs of test files"
     )
     group.addoption(
@@ -45,6 +53,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="GLOBS",
         help="comma-separated globs of the source files under test",
+    )
+    group.addoption(
+        "--piv-cov-fail-under",
+        default=None,
+        metavar="PERCENT",
+        help="the coverage gate's default minimum line percentage (fail_under)",
+    )
+    group.addoption(
+        "--piv-diff-base",
+        default=None,
+        metavar="REF",
+        help="diff coverage: judge lines changed since the merge-base with REF",
+    )
+    group.addoption(
+        "--piv-diff-fail-under",
+        default=None,
+        metavar="PERCENT",
+        help="diff coverage: the minimum percentage of changed lines the tests run",
     )
 
     group.addoption(
@@ -67,18 +93,54 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _flags(config: pytest.Config) -> dict[str, object]:
-    names = (
-        "piv_db",
-        "piv_rgr_mode",
-        "piv_rgr_policy",
-        "piv_tests",
-        "piv_source",
-        "piv_bench_mode",
-        "piv_bench_threshold",
-        "piv_bench_machine",
-    )
-    return {name: config.getoption(name) for name in names}
+def _flags(options: Any) -> dict[str, object]:
+    return {name: getattr(options, name, None) for name in FLAG_NAMES}
+
+
+FLAG_NAMES = (
+    "piv_db",
+    "piv_rgr_mode",
+    "piv_rgr_policy",
+    "piv_rgr_coverage",
+    "piv_tests",
+    "piv_source",
+    "piv_cov_fail_under",
+    "piv_diff_base",
+    "piv_diff_fail_under",
+    "piv_bench_mode",
+    "piv_bench_threshold",
+    "piv_bench_machine",
+)
+
+
+def _load(rootpath: Path, options: Any, testpaths: list[str]) -> PivConfig:
+    try:
+        return load_config(rootpath, env=os.environ, flags=_flags(options), testpaths=testpaths)
+    except PivError as exc:
+        raise pytest.UsageError(f"piv: {exc}") from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """Start coverage measurement before the conftests import the code under test."""
+    options = early_config.known_args_namespace
+    if not getattr(options, "piv", None):
+        return
+    piv_config = _load(early_config.rootpath, options, early_config.getini("testpaths"))
+    early_config.stash[CONFIG_KEY] = piv_config
+    rgr_wants_coverage = piv_config.rgr.coverage and piv_config.rgr.mode != "off"
+    if piv_config.coverage.enabled or rgr_wants_coverage:
+        from pytest_piv.plugin.measure import install
+
+        install(
+            early_config.pluginmanager,
+            piv_config,
+            options,
+            branch=piv_config.coverage.measure_branches,
+            core=piv_config.coverage.core,
+        )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -94,16 +156,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not config.getoption("piv"):
         return
-    try:
-        piv_config = load_config(
-            config.rootpath,
-            env=os.environ,
-            flags=_flags(config),
-            testpaths=config.getini("testpaths"),
-        )
-    except PivError as exc:
-        raise pytest.UsageError(f"piv: {exc}") from None
-    config.stash[CONFIG_KEY] = piv_config
+    piv_config = config.stash.get(CONFIG_KEY, None)
+    if piv_config is None:
+        piv_config = _load(config.rootpath, config.option, config.getini("testpaths"))
+        config.stash[CONFIG_KEY] = piv_config
+    if piv_config.coverage.enabled and not hasattr(config, "workerinput"):
+        from pytest_piv.plugin.coverage import CoverageGatePlugin
+
+        config.pluginmanager.register(CoverageGatePlugin(config, piv_config), "piv-coverage")
     if piv_config.rgr.mode != "off":
         from pytest_piv.plugin.rgr import EvidencePlugin, RgrPlugin
 

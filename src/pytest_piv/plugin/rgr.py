@@ -11,14 +11,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_piv.config import PivConfig
 from pytest_piv.plugin.evidence import ProjectFacts, classify_excinfo, red_to_dict, relative
-from pytest_piv.plugin.measure import coverage_of
+from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
 from pytest_piv.rgr.digests import (
     TestDigest,
@@ -269,27 +268,7 @@ class RgrPlugin:
     # -- the end of the run ------------------------------------------------------------
 
     def _scope(self, session: pytest.Session) -> tuple[str, dict[str, object]]:
-        opt = self.config.option
-        detail: dict[str, object] = {}
-        if getattr(opt, "keyword", ""):
-            detail["k"] = opt.keyword
-        if getattr(opt, "markexpr", ""):
-            detail["m"] = opt.markexpr
-        if getattr(opt, "lf", False):
-            detail["lf"] = True
-        if getattr(opt, "stepwise", False):
-            detail["sw"] = True
-        if self.deselected:
-            detail["deselected"] = self.deselected
-        if getattr(opt, "ignore", None) or getattr(opt, "ignore_glob", None):
-            detail["ignore"] = True
-        source = self.config.args_source
-        if source == pytest.Config.ArgsSource.ARGS:
-            defaults = {self.root, *(self.root / t for t in self.config.getini("testpaths"))}
-            given = [Path(a.split("::")[0]).resolve() for a in self.config.args]
-            if any("::" in a for a in self.config.args) or not all(g in defaults for g in given):
-                detail["args"] = list(self.config.invocation_params.args)
-        return ("subset" if detail else "full"), detail
+        return run_scope(self.config, self.root, self.deselected)
 
     def _complete(self, session: pytest.Session, exitstatus: int) -> bool:
         if self.interrupted or self.crashed:
@@ -311,6 +290,8 @@ class RgrPlugin:
         }
         if self.adopting or not pending or not complete:
             return LineCheck(True, changed_files=tuple(sorted(pending))), sorted(pending)
+        from pytest_piv.plugin.measure import coverage_of  # imports coverage.py: only here
+
         cov = coverage_of(self.config)
         if cov is None:
             return LineCheck(False, "no coverage data"), []

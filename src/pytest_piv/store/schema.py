@@ -85,7 +85,19 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (file_digest, qualname)
     );
     """,
-    # 2: benchmark runs, raw per-round samples, baselines and verdicts
+    # 2: coverage.py's static analysis of source files, by content and parse settings
+    """
+    CREATE TABLE coverage_facts (
+        digest TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        lines TEXT NOT NULL,
+        arcs TEXT,
+        used INTEGER NOT NULL,
+        PRIMARY KEY (digest, settings)
+    ) WITHOUT ROWID;
+    CREATE INDEX coverage_facts_by_use ON coverage_facts(used);
+    """,
+    # 3: benchmark runs, raw per-round samples, baselines and verdicts
     """
     CREATE TABLE bench_runs (
         id INTEGER PRIMARY KEY,

@@ -1,0 +1,234 @@
+"""From coverage.py data to :class:`FileCoverage`: read, combine shards, analyse.
+
+This is the one module that knows coverage.py's data API. It reads the user's coverage
+configuration (``[tool.coverage.*]``, ``.coveragerc``) through a ``coverage.Coverage``
+object so that exclusions such as ``# pragma: no cover`` count as they do in
+``coverage report``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import coverage
+from coverage.exceptions import CoverageException, DataError
+from coverage.files import PathAliases
+from coverage.results import analysis_from_file_reporter
+
+from pytest_piv.coverage.model import FileCoverage
+from pytest_piv.coverage.static import (
+    FactsCache,
+    FactsReporter,
+    ParseSettings,
+    parse_many,
+    settings_key,
+)
+from pytest_piv.errors import PivError
+from pytest_piv.vcs import blob_digest
+
+
+class CoverageDataError(PivError):
+    """A coverage data file is missing, unreadable or cannot be combined."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The analysed files of one coverage data set, and what could not be analysed."""
+
+    files: tuple[FileCoverage, ...]
+    has_branches: bool
+    unreadable: tuple[str, ...] = ()
+    outside: int = 0
+
+
+def coverage_for(
+    root: Path, data_file: Path | None = None, *, in_memory: bool = False
+) -> coverage.Coverage:
+    """A ``Coverage`` object with the project's coverage configuration.
+
+    coverage.py looks for its configuration in the current directory; run from elsewhere,
+    the root's ``.coveragerc`` is named explicitly when there is one. ``in_memory`` keeps
+    the data off disk (for a tracer whose data is written elsewhere).
+    """
+    config_file: str | bool = True
+    if Path.cwd().resolve() != root.resolve() and (root / ".coveragerc").is_file():
+        config_file = str(root / ".coveragerc")
+    if in_memory:
+        return coverage.Coverage(data_file=None, config_file=config_file)
+    if data_file is not None:
+        return coverage.Coverage(data_file=str(data_file), config_file=config_file)
+    return coverage.Coverage(config_file=config_file)
+
+
+def aliases_for(
+    cov: coverage.Coverage,
+    root: Path,
+    remaps: Iterable[tuple[str, Sequence[str]]] = (),
+) -> PathAliases:
+    """Path aliases from coverage's ``[paths]`` and piv's ``paths`` / ``--remap``."""
+    aliases = PathAliases(relative=bool(cov.get_option("run:relative_files")))
+    configured = cov.get_option("paths")
+    pairs: list[tuple[str, Sequence[str]]] = []
+    if isinstance(configured, dict):
+        for values in configured.values():
+            if isinstance(values, list) and values:
+                pairs.append((str(values[0]), [str(v) for v in values[1:]]))
+    pairs.extend(remaps)
+    for canonical, patterns in pairs:
+        result = canonical if Path(canonical).is_absolute() else str(root / canonical)
+        if canonical.endswith(("/", "\\")) and not result.endswith(("/", "\\")):
+            result += "/"
+        for pattern in patterns:
+            aliases.add(pattern, result)
+    return aliases
+
+
+def read_data(
+    paths: Sequence[Path],
+    aliases: PathAliases | None = None,
+) -> coverage.CoverageData:
+    """One in-memory data set from one or more data files, paths remapped."""
+    combined = coverage.CoverageData(no_disk=True)
+    for path in paths:
+        if not path.is_file():
+            raise CoverageDataError(f"coverage data file {path} does not exist")
+        shard = coverage.CoverageData(basename=str(path))
+        try:
+            shard.read()
+            combined.update(shard, map_path=aliases.map if aliases is not None else None)
+        except DataError as exc:
+            raise CoverageDataError(f"{path}: cannot combine this coverage data ({exc})") from None
+        except CoverageException as exc:
+            raise CoverageDataError(f"{path}: not a coverage data file ({exc})") from None
+        finally:
+            shard.close()
+    return combined
+
+
+def relative_path(filename: str, root: Path) -> str | None:
+    """``filename`` relative to ``root`` with ``/`` separators, or ``None`` if outside."""
+    return RootRelative(root)(filename)
+
+
+class RootRelative:
+    """:func:`relative_path` for many files: each directory is resolved only once.
+
+    ``Path.resolve()`` checks every component of a path for symlinks; measured files
+    share a few directories, so those are resolved once and a file is only checked for
+    being a symlink itself.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.resolved_root = root.resolve()
+        self._dirs: dict[Path, Path] = {}
+
+    def __call__(self, filename: str) -> str | None:
+        path = Path(filename)
+        if not path.is_absolute():
+            path = self.root / path
+        parent = self._dirs.get(path.parent)
+        if parent is None:
+            parent = self._dirs[path.parent] = path.parent.resolve()
+        resolved = parent / path.name
+        if path.name in ("", ".", "..") or resolved.is_symlink():
+            resolved = path.resolve()
+        try:
+            return resolved.relative_to(self.resolved_root).as_posix()
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class _Source:
+    filename: str  # as recorded in the data
+    rel: str
+    path: Path  # the file to read, resolved
+    digest: str
+
+
+def _digest(path: Path) -> str:
+    return blob_digest(path.read_bytes())
+
+
+def _unchanged(path: Path, digest: str) -> bool:
+    """Whether ``path`` still has content ``digest`` (it may change while it is parsed)."""
+    try:
+        return _digest(path) == digest
+    except OSError:
+        return False
+
+
+def analyse(
+    data: coverage.CoverageData,
+    cov: coverage.Coverage,
+    root: Path,
+    keep: Callable[[str], bool] = lambda path: True,
+    *,
+    cache: FactsCache | None = None,
+    workers: int = 1,
+) -> Measurement:
+    """Statements, missing lines and branches of every measured source file in ``root``.
+
+    coverage.py's static analysis of each file comes from ``cache`` when it holds the
+    file's content under the same parse settings; the rest are parsed (on ``workers``
+    processes when there are many) and added to it.
+    """
+    has_arcs = data.has_arcs()
+    settings = ParseSettings.of(cov)
+    key = settings_key(settings)
+    unreadable: list[str] = []
+    outside = 0
+    relative = RootRelative(root)
+    sources: list[_Source] = []
+    for filename in sorted(data.measured_files()):
+        if data.file_tracer(filename):
+            continue
+        rel = relative(filename)
+        if rel is None:
+            outside += 1
+            continue
+        if not keep(rel):
+            continue
+        path = relative.resolved_root / rel
+        try:
+            sources.append(_Source(filename, rel, path, _digest(path)))
+        except OSError:
+            unreadable.append(rel)
+    known = cache.get(key, (s.digest for s in sources), with_arcs=has_arcs) if cache else {}
+    to_parse = {s.digest: s.path for s in sources if s.digest not in known}
+    by_path = parse_many(list(to_parse.values()), settings, with_arcs=has_arcs, workers=workers)
+    parsed = {d: by_path[p] for d, p in to_parse.items() if p in by_path}
+    if cache is not None:
+        cache.put(key, {d: f for d, f in parsed.items() if _unchanged(to_parse[d], d)})
+    files: list[FileCoverage] = []
+    for source in sources:
+        facts = known.get(source.digest) or parsed.get(source.digest)
+        if facts is None:
+            unreadable.append(source.rel)
+            continue
+        reporter = FactsReporter(source.filename, facts)
+        analysis = analysis_from_file_reporter(data, 0, reporter, source.filename)
+        missing_arcs: tuple[tuple[int, int], ...] = ()
+        branches = 0
+        if has_arcs:
+            branches = analysis.numbers.n_branches
+            missing_arcs = tuple(
+                sorted(
+                    (start, destination)
+                    for start, destinations in analysis.missing_branch_arcs().items()
+                    for destination in destinations
+                )
+            )
+        files.append(
+            FileCoverage(
+                path=source.rel,
+                statements=frozenset(analysis.statements),
+                missing=frozenset(analysis.missing),
+                branches=branches,
+                missing_arcs=missing_arcs,
+            )
+        )
+    return Measurement(tuple(files), has_arcs, tuple(sorted(unreadable)), outside)
