@@ -202,6 +202,9 @@ def main() -> None:
                     start = time.monotonic()
                     _, out = run(command, project.root)
                     seconds = time.monotonic() - start
+                    if "{" not in out:
+                        print(f"piv bench ab failed, run not counted:\n{out[-2000:]}")
+                        continue
                     data = json.loads(out[out.index("{") : out.rindex("}") + 1])
                     if args.keep:
                         log = scratch / f"ab-{rep}-{variant}.json"
