@@ -81,8 +81,9 @@ def test_baseline_save_moves_the_baseline_to_the_latest_run(
     bench_project.run()
     assert piv(bench_project, "baseline", "save") == 0
     assert "is now run 2 for 2 benchmark(s)" in capsys.readouterr().out
+    assert bench_project.query("SELECT DISTINCT run_id FROM bench_baselines") == [(2,)]
     assert bench_project.run().ret == 0
-    assert bench_project.verdicts()["test_b"] == "unchanged"
+    assert bench_project.verdicts()["test_b"] != "regressed"
 
 
 def test_an_exported_baseline_imports_into_a_fresh_store_and_gates_there(
@@ -98,7 +99,7 @@ def test_an_exported_baseline_imports_into_a_fresh_store_and_gates_there(
     (bench_project.path / ".piv" / "piv.db").unlink()
     assert piv(bench_project, "import", str(exported)) == 0
     assert "imported 2 benchmark baselines for machine ci" in capsys.readouterr().out
-    bench_project.factors(a=3.0, b=1.0)
+    bench_project.factors(a=5.0, b=1.0)
     result = bench_project.run("--piv-bench-machine=ci")
     assert result.ret == 1
     assert bench_project.verdicts() == {"test_a": "regressed", "test_b": "unchanged"}
