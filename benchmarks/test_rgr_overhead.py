@@ -26,7 +26,7 @@ import pytest
 from generate_project import generate
 
 from pytest_piv.config import PivConfig, load_config
-from pytest_piv.rgr.digests import test_digests as digests_of_source
+from pytest_piv.rgr.digests import function_digests as digests_of_source
 from pytest_piv.rgr.model import Observation, Outcome
 from pytest_piv.rgr.rules import TestVerdict, Verdict
 from pytest_piv.store import connect, ledger
@@ -143,7 +143,6 @@ def _write(
             phase="UNCHANGED",
             headline="no test or source change since the last run",
             judged=judged,
-            policy_valid={},
             files={p: (d, tree.roles[p]) for p, d in tree.files.items()},
         ),
     )
