@@ -51,7 +51,7 @@ SRC = {"src/a.py": "s1"}
 FILES = {"src/a.py": FileRecord("src/a.py", "s1", "source", 1, "s1")}
 
 
-def ledger(rec: TestRecord | None = None, proven: bool = False, **kw: object) -> Ledger:
+def ledger(rec: TestRecord | None = None, proven: bool = False) -> Ledger:
     proofs = frozenset({(NODE, rec.digest or "")}) if rec and proven else frozenset()
     return Ledger({NODE: rec} if rec else {}, proofs, {}, FILES, True)
 

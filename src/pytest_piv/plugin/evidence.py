@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import sys
 import types
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -128,6 +127,3 @@ def red_to_dict(red: Red) -> dict[str, object]:
         "message": red.message,
         "during": red.during,
     }
-
-
-Classifier = Callable[[pytest.ExceptionInfo[BaseException], str], Red]

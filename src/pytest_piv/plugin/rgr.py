@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_piv.config import PivConfig
-from pytest_piv.plugin.evidence import ProjectFacts, classify_excinfo, red_to_dict, relative
+from pytest_piv.plugin.evidence import ProjectFacts, classify_excinfo, red_to_dict
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
 from pytest_piv.rgr.digests import (
@@ -57,7 +57,8 @@ class EvidencePlugin:
         if call.excinfo is not None and rep.failed:
             red = classify_excinfo(call.excinfo, call.when, self.facts)
             setattr(rep, RED_ATTR, red_to_dict(red))
-        if item.get_closest_marker("piv_characterization") is not None:
+        # the mark only matters for a test that passes, which the call phase settles
+        if call.when == "call" and item.get_closest_marker("piv_characterization") is not None:
             setattr(rep, CHAR_ATTR, True)
         return rep
 
@@ -443,6 +444,3 @@ def _is_test_name(qualname: str) -> bool:
     if not parts[-1].startswith("test"):
         return False
     return all(p.startswith("Test") for p in parts[:-1])
-
-
-__all__ = ["EvidencePlugin", "RgrPlugin", "relative"]
