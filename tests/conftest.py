@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import subprocess
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from pytest_piv.store import ledger
 
 PYPROJECT = """\
 [tool.pytest.ini_options]
@@ -55,12 +58,10 @@ class Project:
 
     def last_run(self) -> dict[str, tuple[str, str | None]]:
         """``{nodeid: (verdict, red_kind)}`` of the newest recorded run."""
-        with sqlite3.connect(self.path / ".piv" / "piv.db") as conn:
-            rows = conn.execute(
-                "SELECT nodeid, verdict, red_kind FROM results"
-                " WHERE run_id = (SELECT MAX(id) FROM runs)"
-            ).fetchall()
-        return {n: (v, k) for n, v, k in rows}
+        with contextlib.closing(sqlite3.connect(self.path / ".piv" / "piv.db")) as conn:
+            newest = conn.execute("SELECT MAX(id) FROM runs").fetchone()[0]
+            rows = ledger.run_results(conn, int(newest))
+        return {n: (r.verdict or "", r.red_kind) for n, r in rows.items()}
 
     def runs(self) -> list[tuple[str, str, str]]:
         """``[(status, scope, phase), ...]`` of every run, oldest first."""

@@ -209,7 +209,9 @@ def test_two_concurrent_xdist_runs_twenty_times_lose_no_record_and_never_find_th
     with store(root) as conn:
         runs = ledger.recent_runs(conn, limit=100)
         results = ledger.result_count(conn)
+        rebuilt = [len(ledger.run_results(conn, r.id)) for r in runs]
     assert len(runs) == 40
+    assert rebuilt == [TESTS_PER_RUN] * 40
     assert [(r.status, r.tests, r.workers) for r in runs] == [("complete", TESTS_PER_RUN, 2)] * 40
     assert results == 40 * TESTS_PER_RUN
     assert integrity_ok(root / DB)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import json
 import os
 import socket
@@ -151,32 +153,78 @@ def load_ledger(conn: sqlite3.Connection) -> Ledger:
     collection_reds = dict(conn.execute("SELECT func_key, run_id FROM collection_reds").fetchall())
     files = {
         row[0]: FileRecord(row[0], row[1], row[2], row[3], row[4])
-        for row in conn.execute("SELECT path, digest, role, since_run, verified_digest FROM files")
+        # only source files take part in judging; test files are known by their digests
+        for row in conn.execute(
+            "SELECT path, digest, role, since_run, verified_digest FROM files WHERE role = 'source'"
+        )
     }
     adopted = conn.execute("SELECT 1 FROM runs WHERE status = 'complete' LIMIT 1").fetchone()
     return Ledger(tests, proofs, collection_reds, files, adopted is not None)
 
 
+#: The result columns a run records for each test, in the order of ``_RESULT_COLUMNS``.
+_RESULT_COLUMNS = "outcome, verdict, red_kind, red_where, red_message, digest"
+_SEP = "\x1f"
+
+
+def _result_values(obs: Observation, verdict: TestVerdict) -> tuple[str | None, ...]:
+    red = obs.red
+    return (
+        obs.outcome.value,
+        verdict.verdict.value,
+        red.kind.value if red else None,
+        red.where() if red else None,
+        red.message if red else None,
+        obs.digest,
+    )
+
+
+def _signature(values: Sequence[str | None]) -> str:
+    """Must match the expression migration 4 fills ``last_results`` with."""
+    return _SEP.join(v or "" for v in values)
+
+
+def _node_set_digest(nodeids: Iterable[str]) -> tuple[str, bytes]:
+    text = "\n".join(sorted(nodeids)).encode("utf-8")
+    return hashlib.sha256(text).hexdigest(), text
+
+
+def _record_results(conn: sqlite3.Connection, end: RunEnd) -> None:
+    """Write the rows of tests whose result changed, and what rebuilds the rest."""
+    last = dict(conn.execute("SELECT nodeid, signature FROM last_results").fetchall())
+    rows = []
+    signatures = []
+    for obs, verdict in end.judged:
+        values = _result_values(obs, verdict)
+        signature = _signature(values)
+        if last.get(obs.nodeid) != signature:
+            rows.append((end.run_id, obs.nodeid, *values))
+            signatures.append((obs.nodeid, signature))
+    conn.executemany(
+        f"INSERT OR REPLACE INTO results (run_id, nodeid, {_RESULT_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO last_results (nodeid, signature) VALUES (?, ?)", signatures
+    )
+    digest, text = _node_set_digest(obs.nodeid for obs, _ in end.judged)
+    if conn.execute("SELECT 1 FROM node_sets WHERE digest = ?", (digest,)).fetchone() is None:
+        conn.execute(
+            "INSERT INTO node_sets (digest, nodeids) VALUES (?, ?)", (digest, zlib.compress(text))
+        )
+    # results are never deleted, so rowids only grow: a run's view is every row up to here
+    seq = conn.execute("SELECT MAX(rowid) FROM results").fetchone()[0]
+    conn.execute(
+        "UPDATE runs SET tests = ?, node_set = ?, results_seq = ? WHERE id = ?",
+        (len(end.judged), digest, seq or 0, end.run_id),
+    )
+
+
 def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
     complete = end.status == "complete"
     with write(conn):
-        conn.executemany(
-            "INSERT OR REPLACE INTO results (run_id, nodeid, outcome, verdict, red_kind,"
-            " red_where, red_message, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    end.run_id,
-                    obs.nodeid,
-                    obs.outcome.value,
-                    verdict.verdict.value,
-                    obs.red.kind.value if obs.red else None,
-                    obs.red.where() if obs.red else None,
-                    obs.red.message if obs.red else None,
-                    obs.digest,
-                )
-                for obs, verdict in end.judged
-            ],
-        )
+        _record_results(conn, end)
         previous = {
             row[0]: row[1:]
             for row in conn.execute(
@@ -357,7 +405,7 @@ def _run_row(row: tuple[object, ...]) -> RunRow:
 _RUN_COLUMNS = (
     "r.id, r.started, r.finished, r.status, r.exit_code, r.scope, r.scope_detail, r.head,"
     " r.mode, r.policy, r.workers, r.phase, r.headline,"
-    " (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id)"
+    " COALESCE(r.tests, (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id))"
 )
 
 
@@ -373,17 +421,84 @@ def run_count(conn: sqlite3.Connection) -> int:
 
 
 def result_count(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+    """How many test results the runs recorded (a run of 2,000 tests counts 2,000)."""
+    return int(
+        conn.execute(
+            "SELECT COALESCE(SUM(COALESCE(r.tests,"
+            " (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id))), 0) FROM runs r"
+        ).fetchone()[0]
+    )
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    outcome: str
+    verdict: str | None
+    red_kind: str | None
+    red_where: str | None
+    red_message: str | None
+    digest: str | None
+
+
+def _node_set(
+    conn: sqlite3.Connection, digest: str, cache: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    if digest not in cache:
+        row = conn.execute("SELECT nodeids FROM node_sets WHERE digest = ?", (digest,)).fetchone()
+        text = zlib.decompress(row[0]).decode("utf-8") if row else ""
+        cache[digest] = frozenset(text.split("\n")) if text else frozenset()
+    return cache[digest]
+
+
+def run_results(conn: sqlite3.Connection, run_id: int) -> dict[str, ResultRow]:
+    """Every result of run *run_id*, rebuilt from the rows of the tests that changed."""
+    row = conn.execute("SELECT node_set, results_seq FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        return {}
+    node_set, seq = row
+    if node_set is None:  # written before migration 4: one row per test of the run
+        return {
+            str(n): ResultRow(*values)
+            for n, *values in conn.execute(
+                f"SELECT nodeid, {_RESULT_COLUMNS} FROM results WHERE run_id = ?", (run_id,)
+            )
+        }
+    nodes = _node_set(conn, str(node_set), {})
+    latest: dict[str, ResultRow] = {}
+    for n, *values in conn.execute(
+        f"SELECT nodeid, {_RESULT_COLUMNS} FROM results WHERE rowid <= ? ORDER BY rowid",
+        (seq,),
+    ):
+        if n in nodes:
+            latest[str(n)] = ResultRow(*values)
+    return latest
 
 
 def history(conn: sqlite3.Connection, nodeid: str) -> list[HistoryRow]:
+    """Every run that saw *nodeid*, oldest first, with the test's result in that run."""
     rows = conn.execute(
-        "SELECT r.id, r.started, r.status, r.scope, s.outcome, s.verdict, s.red_kind,"
-        " s.red_where, s.red_message, s.digest FROM results s JOIN runs r ON r.id = s.run_id"
-        " WHERE s.nodeid = ? ORDER BY r.id",
+        f"SELECT rowid, run_id, {_RESULT_COLUMNS} FROM results WHERE nodeid = ? ORDER BY rowid",
         (nodeid,),
     ).fetchall()
-    return [HistoryRow(*row) for row in rows]
+    if not rows:
+        return []
+    by_run = {int(r[1]): r[2:] for r in rows}
+    seqs = [int(r[0]) for r in rows]
+    cache: dict[str, frozenset[str]] = {}
+    out: list[HistoryRow] = []
+    for run_id, started, status, scope, node_set, seq in conn.execute(
+        "SELECT id, started, status, scope, node_set, results_seq FROM runs ORDER BY id"
+    ):
+        if node_set is None:
+            values = by_run.get(int(run_id))
+        elif nodeid in _node_set(conn, str(node_set), cache):
+            at = bisect.bisect_right(seqs, int(seq or 0)) - 1
+            values = rows[at][2:] if at >= 0 else None
+        else:
+            values = None
+        if values is not None:
+            out.append(HistoryRow(int(run_id), float(started), str(status), str(scope), *values))
+    return out
 
 
 def proofs_of(conn: sqlite3.Connection, nodeid: str) -> list[tuple[str, str, str | None]]:

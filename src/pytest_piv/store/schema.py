@@ -145,6 +145,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, name)
     );
     """,
+    # 4: results as changes. A run records a result row only for a test whose outcome,
+    # verdict, red or digest differs from the test's last recorded row; the run keeps the
+    # set of node ids it saw (content-addressed, shared by runs that saw the same set) and
+    # the results rowid it read up to, so every run's full table can be rebuilt.
+    """
+    ALTER TABLE runs ADD COLUMN tests INTEGER;
+    ALTER TABLE runs ADD COLUMN node_set TEXT;
+    ALTER TABLE runs ADD COLUMN results_seq INTEGER;
+    CREATE TABLE node_sets (
+        digest TEXT PRIMARY KEY,
+        nodeids BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE last_results (
+        nodeid TEXT PRIMARY KEY,
+        signature TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO last_results (nodeid, signature)
+    SELECT nodeid, signature FROM (
+        SELECT nodeid, outcome || char(31) || ifnull(verdict, '') || char(31)
+            || ifnull(red_kind, '') || char(31) || ifnull(red_where, '') || char(31)
+            || ifnull(red_message, '') || char(31) || ifnull(digest, '') AS signature,
+            MAX(rowid)
+        FROM results GROUP BY nodeid
+    )
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
