@@ -42,9 +42,9 @@ class TreeState:
         return {p: d for p, d in self.files.items() if self.roles[p] == role}
 
 
-def _git(root: Path, *args: str, stdin: str | None = None) -> str:
+def _run_git(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", "-C", str(root), *args],
             input=stdin,
             capture_output=True,
@@ -54,16 +54,34 @@ def _git(root: Path, *args: str, stdin: str | None = None) -> str:
         )
     except FileNotFoundError:
         raise VcsError("git is not installed") from None
+
+
+def _git(root: Path, *args: str, stdin: str | None = None) -> str:
+    done = _run_git(root, *args, stdin=stdin)
     if done.returncode != 0:
         raise VcsError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
     return done.stdout
 
 
-def in_git(root: Path) -> bool:
+def _work_tree_and_head(root: Path) -> tuple[bool, str | None]:
+    """Whether *root* is inside a git work tree, and its HEAD commit: one git process."""
     try:
-        return _git(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
+        done = _run_git(root, "rev-parse", "--is-inside-work-tree", "HEAD")
     except VcsError:
-        return False
+        return False, None
+    lines = done.stdout.split()
+    if not lines or lines[0] != "true":
+        return False, None
+    # an unborn HEAD (no commit yet) echoes "HEAD" and fails; a commit id is hex
+    head = lines[1] if len(lines) > 1 and all(c in _HEX for c in lines[1]) else None
+    return True, head
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def in_git(root: Path) -> bool:
+    return _work_tree_and_head(root)[0]
 
 
 def blob_digest(data: bytes) -> str:
@@ -73,25 +91,43 @@ def blob_digest(data: bytes) -> str:
 
 def collect_tree_state(root: Path, roles: FileRoles) -> TreeState:
     """The tree state of the project at *root*, from git when it can."""
-    if in_git(root):
-        return _git_tree_state(root, roles)
+    inside, head = _work_tree_and_head(root)
+    if inside:
+        return _git_tree_state(root, roles, head)
     return _walk_tree_state(root, roles)
 
 
-def _git_tree_state(root: Path, roles: FileRoles) -> TreeState:
-    staged = _git(root, "ls-files", "-s", "-z").split("\0")
+def _git_tree_state(root: Path, roles: FileRoles, head: str | None) -> TreeState:
+    # one listing: the index (H, S; M for a conflict), files whose work-tree copy differs
+    # from it (C: changed or deleted) and untracked files that are not ignored (?)
+    listing = _git(
+        root,
+        "ls-files",
+        "-z",
+        "-t",
+        "-s",
+        "--cached",
+        "--modified",
+        "--others",
+        "--exclude-standard",
+    )
     index: dict[str, str] = {}
-    for entry in staged:
-        if not entry:
+    modified: set[str] = set()
+    untracked: set[str] = set()
+    for entry in listing.split("\0"):
+        tag, _, rest = entry.partition(" ")
+        if tag == "?":
+            untracked.add(rest)
             continue
-        meta, _, path = entry.partition("\t")
+        meta, _, path = rest.partition("\t")
+        if not path:
+            continue
+        if tag == "C":
+            modified.add(path)
+            continue
         parts = meta.split()
         if len(parts) >= 2 and parts[0] != "160000":
             index[path] = parts[1]
-    modified = {p for p in _git(root, "diff-files", "--name-only", "-z").split("\0") if p}
-    untracked = {
-        p for p in _git(root, "ls-files", "-z", "--others", "--exclude-standard").split("\0") if p
-    }
     file_roles: dict[str, str] = {}
     for path in (*index, *untracked):
         role = roles.role(path)
@@ -107,10 +143,6 @@ def _git_tree_state(root: Path, roles: FileRoles) -> TreeState:
         hashed = _git(root, "hash-object", "--stdin-paths", stdin="\n".join(to_hash) + "\n")
         files.update(zip(to_hash, hashed.split(), strict=True))
     file_roles = {p: r for p, r in file_roles.items() if p in files}
-    try:
-        head: str | None = _git(root, "rev-parse", "-q", "--verify", "HEAD").strip() or None
-    except VcsError:
-        head = None
     notes = () if head else ("the repository has no commit yet",)
     return TreeState(files, file_roles, head, True, frozenset(to_hash), notes)
 

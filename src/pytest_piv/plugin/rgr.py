@@ -17,6 +17,7 @@ import pytest
 
 from pytest_piv.config import PivConfig
 from pytest_piv.plugin.evidence import ProjectFacts, classify_excinfo, red_to_dict
+from pytest_piv.plugin.gc_pause import gc_paused
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
 from pytest_piv.rgr.digests import (
@@ -41,6 +42,7 @@ from pytest_piv.vcs import blob_digest, changed_lines, collect_tree_state, read_
 
 RED_ATTR = "piv_red"
 CHAR_ATTR = "piv_characterization"
+CHARACTERIZATION = "piv_characterization"
 
 
 class EvidencePlugin:
@@ -58,7 +60,7 @@ class EvidencePlugin:
             red = classify_excinfo(call.excinfo, call.when, self.facts)
             setattr(rep, RED_ATTR, red_to_dict(red))
         # the mark only matters for a test that passes, which the call phase settles
-        if call.when == "call" and item.get_closest_marker("piv_characterization") is not None:
+        if call.when == "call" and _marked_characterization(item):
             setattr(rep, CHAR_ATTR, True)
         return rep
 
@@ -72,6 +74,14 @@ class EvidencePlugin:
             red = classify_excinfo(call.excinfo, "collection", self.facts)
             setattr(rep, RED_ATTR, red_to_dict(red))
         return rep
+
+
+def _marked_characterization(item: pytest.Item) -> bool:
+    # keywords hold the names of the marks of the item and its parents: a cheap first test
+    # before the marker walk, which would otherwise run for every test
+    if CHARACTERIZATION not in item.keywords:
+        return False
+    return item.get_closest_marker(CHARACTERIZATION) is not None
 
 
 def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None:
@@ -128,6 +138,10 @@ class RgrPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        with gc_paused():
+            self._load()
+
+    def _load(self) -> None:
         self.tree = collect_tree_state(self.root, self.piv.roles)
         try:
             self.ledger = ledger.load_ledger(self.conn)
@@ -322,7 +336,11 @@ class RgrPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        complete = self._complete(session, int(exitstatus))
+        with gc_paused():
+            self._finish(session, int(exitstatus))
+
+    def _finish(self, session: pytest.Session, exitstatus: int) -> None:
+        complete = self._complete(session, exitstatus)
         scope, detail = self._scope(session)
         full_scope = scope == "full"
         adopting = self.adopting and complete
