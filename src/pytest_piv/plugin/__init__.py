@@ -175,8 +175,6 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise pytest.UsageError(f"piv: {exc}") from None
             config.pluginmanager.register(plugin, "piv-rgr")
     if piv_config.bench.mode != "off":
-        from pytest_piv.plugin.bench import BenchEvidence, BenchPlugin
+        from pytest_piv.plugin.bench_probe import BenchProbe
 
-        config.pluginmanager.register(BenchEvidence(), "piv-bench-evidence")
-        if not hasattr(config, "workerinput"):
-            config.pluginmanager.register(BenchPlugin(config, piv_config), "piv-bench")
+        config.pluginmanager.register(BenchProbe(config, piv_config), "piv-bench-probe")

@@ -19,7 +19,7 @@ import pytest
 
 from pytest_piv.baselines.machine import Fingerprint, fingerprint, load_per_core
 from pytest_piv.baselines.remeasure import forwarded_options, remeasure
-from pytest_piv.baselines.settings import format_percent, parse_marker_threshold
+from pytest_piv.baselines.settings import parse_marker_threshold
 from pytest_piv.baselines.verdicts import (
     Comparison,
     Evidence,
@@ -31,6 +31,7 @@ from pytest_piv.baselines.verdicts import (
 from pytest_piv.baselines.worktree import head
 from pytest_piv.config import PivConfig
 from pytest_piv.errors import ConfigError
+from pytest_piv.plugin.bench_probe import under_xdist, uses_benchmark
 from pytest_piv.report import bench as report
 from pytest_piv.store import bench as store
 from pytest_piv.store import connect
@@ -61,7 +62,7 @@ class BenchEvidence:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         rep = yield
-        if "benchmark" in getattr(item, "fixturenames", ()):
+        if uses_benchmark(item):
             setattr(rep, USES_BENCHMARK, True)
         return rep
 
@@ -69,7 +70,9 @@ class BenchEvidence:
 class BenchPlugin:
     """Collects samples during the run; compares, records and gates at the end."""
 
-    def __init__(self, config: pytest.Config, piv: PivConfig) -> None:
+    def __init__(
+        self, config: pytest.Config, piv: PivConfig, *, load_before: float | None = None
+    ) -> None:
         self.config = config
         self.piv = piv
         self.settings = piv.bench
@@ -82,29 +85,19 @@ class BenchPlugin:
         self.notes: list[str] = []
         self.comparisons: list[Comparison] = []
         self.machine = ""
-        self.load_before = load_per_core()
+        self.load_before = load_per_core() if load_before is None else load_before
         self.load_after: float | None = None
 
     # -- during the run -------------------------------------------------------------
-
-    def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        return [
-            f"piv: bench {self.settings.mode}, threshold {format_percent(self.settings.threshold)}"
-            f", machine {self.settings.machine or 'fingerprint'}"
-        ]
-
-    def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        self.deselected.update(i.nodeid for i in items)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if getattr(report, USES_BENCHMARK, False):
             self.using.add(report.nodeid)
 
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.collected = {i.nodeid for i in session.items}
-
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if not uses_benchmark(item):
+            return
         marker = item.get_closest_marker(MARKER)
         if marker is None:
             return
@@ -149,7 +142,7 @@ class BenchPlugin:
             return "benchmarks ran with --benchmark-disable: nothing was measured or gated"
         if config.getoption("benchmark_skip", False):
             return "benchmarks were skipped (--benchmark-skip): nothing was measured or gated"
-        if config.getoption("dist", "no") != "no" or getattr(config.option, "numprocesses", 0):
+        if under_xdist(config):
             return (
                 "pytest-benchmark turns itself off under xdist, so no benchmark was gated "
                 "(hint: run the benchmarks with -n 0 or -p no:xdist)"
