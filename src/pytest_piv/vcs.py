@@ -12,9 +12,11 @@ import difflib
 import hashlib
 import os
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from pytest_piv.errors import VcsError
 from pytest_piv.paths import FileRoles
@@ -42,6 +44,13 @@ class TreeState:
         return {p: d for p, d in self.files.items() if self.roles[p] == role}
 
 
+def _git_env() -> dict[str, str]:
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+WALK_NOTE = "not a git repository: every test and source file was hashed"
+
+
 def _run_git(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
@@ -50,7 +59,7 @@ def _run_git(root: Path, *args: str, stdin: str | None = None) -> subprocess.Com
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+            env=_git_env(),
         )
     except FileNotFoundError:
         raise VcsError("git is not installed") from None
@@ -91,26 +100,63 @@ def blob_digest(data: bytes) -> str:
 
 def collect_tree_state(root: Path, roles: FileRoles) -> TreeState:
     """The tree state of the project at *root*, from git when it can."""
-    inside, head = _work_tree_and_head(root)
-    if inside:
-        return _git_tree_state(root, roles, head)
-    return _walk_tree_state(root, roles)
+    return TreeStateJob(root, roles).result()
 
 
-def _git_tree_state(root: Path, roles: FileRoles, head: str | None) -> TreeState:
+_LIST_FILES = (
     # one listing: the index (H, S; M for a conflict), files whose work-tree copy differs
     # from it (C: changed or deleted) and untracked files that are not ignored (?)
-    listing = _git(
-        root,
-        "ls-files",
-        "-z",
-        "-t",
-        "-s",
-        "--cached",
-        "--modified",
-        "--others",
-        "--exclude-standard",
-    )
+    "ls-files", "-z", "-t", "-s", "--cached", "--modified", "--others", "--exclude-standard",
+)  # fmt: skip
+
+
+class TreeStateJob:
+    """``collect_tree_state`` with git's file listing running in the background.
+
+    Created at session start, it asks git for HEAD at once and starts the listing as a
+    separate process writing to a temporary file, so that git walks the work tree on one
+    core while pytest collects on the other; ``result()`` waits for it.
+    """
+
+    def __init__(self, root: Path, roles: FileRoles) -> None:
+        self.root = root
+        self.roles = roles
+        self.in_git, self.head = _work_tree_and_head(root)
+        self._output: IO[bytes] | None = None
+        self._errors: IO[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        if self.in_git:
+            self._output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by result())
+            self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by result())
+            self._process = subprocess.Popen(
+                ["git", "-C", str(root), *_LIST_FILES],
+                stdin=subprocess.DEVNULL,
+                stdout=self._output,
+                stderr=self._errors,
+                env=_git_env(),
+            )
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        if not self.in_git:
+            return (WALK_NOTE,)
+        return () if self.head else ("the repository has no commit yet",)
+
+    def result(self) -> TreeState:
+        if self._process is None or self._output is None or self._errors is None:
+            return _walk_tree_state(self.root, self.roles)
+        code = self._process.wait()
+        with self._output, self._errors:
+            self._output.seek(0)
+            listing = self._output.read().decode("utf-8", errors="surrogateescape")
+            self._errors.seek(0)
+            errors = self._errors.read().decode("utf-8", errors="replace").strip()
+        if code != 0:
+            raise VcsError(f"git {' '.join(_LIST_FILES)} failed: {errors}")
+        return _git_tree_state(self.root, self.roles, self.head, listing)
+
+
+def _git_tree_state(root: Path, roles: FileRoles, head: str | None, listing: str) -> TreeState:
     index: dict[str, str] = {}
     modified: set[str] = set()
     untracked: set[str] = set()
@@ -166,8 +212,7 @@ def _walk_tree_state(root: Path, roles: FileRoles) -> TreeState:
             except OSError:
                 continue
             file_roles[rel] = role
-    note = "not a git repository: every test and source file was hashed"
-    return TreeState(files, file_roles, None, False, frozenset(files), (note,))
+    return TreeState(files, file_roles, None, False, frozenset(files), (WALK_NOTE,))
 
 
 def read_blob(root: Path, digest: str) -> bytes | None:

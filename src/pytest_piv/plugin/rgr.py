@@ -9,6 +9,7 @@ the run to the store once, at the end.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Generator
 from typing import Any
@@ -23,8 +24,8 @@ from pytest_piv.report import rgr as report
 from pytest_piv.rgr.digests import (
     TestDigest,
     file_digest_fallback,
-    func_key,
     function_digests,
+    function_nodeid,
     split_nodeid,
 )
 from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind
@@ -38,7 +39,7 @@ from pytest_piv.rgr.rules import (
     source_changed_now,
 )
 from pytest_piv.store import connect, ledger, unreadable
-from pytest_piv.vcs import blob_digest, changed_lines, collect_tree_state, read_blob
+from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blob
 
 RED_ATTR = "piv_red"
 CHAR_ATTR = "piv_characterization"
@@ -142,18 +143,31 @@ class RgrPlugin:
             self._load()
 
     def _load(self) -> None:
-        self.tree = collect_tree_state(self.root, self.piv.roles)
+        # git lists the work tree in the background while pytest collects; see `tree`
+        self.tree_job = TreeStateJob(self.root, self.piv.roles)
         try:
             self.ledger = ledger.load_ledger(self.conn)
-            # one query for every known test file, not one per file as reports arrive
-            tests = self.tree.of_role("test").values()
-            self.digest_cache = ledger.cached_test_digests(self.conn, tests)
         except sqlite3.DatabaseError as exc:  # a valid header over corrupt pages
             raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
-        self.current_source = self.tree.of_role("source")
         self.adopting = not self.ledger.adopted
         ledger.close_abandoned_runs(self.conn)
         self.run_id = self._start_run()
+
+    @functools.cached_property
+    def tree(self) -> TreeState:
+        """The tree state, first needed when the first report arrives."""
+        with gc_paused():
+            tree = self.tree_job.result()
+            # one query for every known test file, not one per file as reports arrive
+            with contextlib.suppress(sqlite3.DatabaseError):  # then digests are recomputed
+                self.digest_cache = ledger.cached_test_digests(
+                    self.conn, tree.of_role("test").values()
+                )
+        return tree
+
+    @functools.cached_property
+    def current_source(self) -> dict[str, str]:
+        return self.tree.of_role("source")
 
     def _start_run(self) -> int:
         """The run's row, written first so that a killed run stays visible as incomplete."""
@@ -163,8 +177,8 @@ class RgrPlugin:
             ledger.RunStart(
                 scope="full",
                 scope_detail={},
-                tree_id=self.tree.tree_id,
-                head=self.tree.head,
+                tree_id="",  # known at the end of the run, when git's listing is read
+                head=self.tree_job.head,
                 mode=self.piv.rgr.mode,
                 policy=self.piv.rgr.policy,
                 workers=int(workers) if isinstance(workers, int) else 0,
@@ -173,7 +187,7 @@ class RgrPlugin:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = [report.header(self.piv.rgr.mode, self.piv.rgr.policy, str(self.piv.db))]
-        return lines + [f"piv: note: {n}" for n in self.tree.notes]
+        return lines + [f"piv: note: {n}" for n in self.tree_job.notes]
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += len(items)
@@ -211,11 +225,6 @@ class RgrPlugin:
         self.digest_cache[file_digest] = cached
         return file_digest, cached
 
-    def _digest_of_node(self, nodeid: str) -> TestDigest:
-        path, qualname, _ = split_nodeid(nodeid)
-        _, digests = self._digests_of(path)
-        return digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
-
     # -- judging as reports arrive -----------------------------------------------------
 
     def _judge(self, obs: Observation) -> TestVerdict:
@@ -231,17 +240,22 @@ class RgrPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and report.passed:
+            return  # a passing setup or teardown settles nothing: most reports
         outcome = outcome_of(report)
         if outcome is None:
             return
-        if report.when == "teardown" and report.nodeid not in self.observed:
+        nodeid = report.nodeid
+        if report.when == "teardown" and nodeid not in self.observed:
             return
-        digest = self._digest_of_node(report.nodeid)
+        path, qualname, _ = split_nodeid(nodeid)
+        _, digests = self._digests_of(path)
+        digest = digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
         obs = Observation(
-            nodeid=report.nodeid,
+            nodeid=nodeid,
             outcome=outcome,
             digest=digest.body,
-            func_key=func_key(report.nodeid),
+            func_key=function_nodeid(path, qualname),
             full_digest=digest.full,
             red=red_from_report(report),
             characterization=bool(getattr(report, CHAR_ATTR, False)),
@@ -269,7 +283,7 @@ class RgrPlugin:
         if not functions:
             functions = [digests.get("") or TestDigest("", "", "")]
         for d in functions:
-            nodeid = f"{path}::{d.qualname.replace('.', '::')}" if d.qualname else path
+            nodeid = function_nodeid(path, d.qualname)
             obs = Observation(
                 nodeid=nodeid,
                 outcome=Outcome.ERROR,
@@ -407,7 +421,7 @@ class RgrPlugin:
             for path in self.tree.of_role("test"):
                 _, digests = self._digests_of(path)
                 for qualname, d in digests.items():
-                    key = f"{path}::{qualname.replace('.', '::')}" if qualname else path
+                    key = function_nodeid(path, qualname)
                     skip = key in self.ledger.collection_reds or key in collection_reds
                     if not skip and _is_test_name(qualname):
                         proofs.append((key, d.full, "adopted"))
@@ -425,6 +439,7 @@ class RgrPlugin:
             self.conn,
             ledger.RunEnd(
                 run_id=run_id,
+                tree_id=self.tree.tree_id,
                 status="complete" if complete else "incomplete",
                 exit_code=int(session.exitstatus),
                 phase=summary.phase,

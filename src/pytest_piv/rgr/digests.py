@@ -76,4 +76,9 @@ def split_nodeid(nodeid: str) -> tuple[str, str, str]:
 def func_key(nodeid: str) -> str:
     """The node id of the test function, without parametrize ids."""
     path, qualname, _ = split_nodeid(nodeid)
+    return function_nodeid(path, qualname)
+
+
+def function_nodeid(path: str, qualname: str) -> str:
+    """``("tests/t.py", "C.test_x")`` -> ``tests/t.py::C::test_x``."""
     return f"{path}::{qualname.replace('.', '::')}" if qualname else path

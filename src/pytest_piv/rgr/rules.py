@@ -86,6 +86,10 @@ class TestVerdict:
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 
+def _explain(nodeid: str) -> str:
+    return f"run `piv rgr explain {nodeid}`"
+
+
 def judge_test(
     obs: Observation,
     ledger: Ledger,
@@ -107,7 +111,6 @@ def judge_test(
 
     changed = prev is None or prev.digest != obs.digest
     proven = ledger.is_proven(obs)
-    explain = f"run `piv rgr explain {nodeid}`"
 
     if obs.outcome.is_red:
         red = obs.red
@@ -122,7 +125,7 @@ def judge_test(
                 f"{nodeid} fails, but for a reason the {policy} policy does not count as red: "
                 f"{kind} ({red.message if red else 'no details'}{where})",
                 "make it fail on the behaviour you are about to build, e.g. an assert on the "
-                "result; " + explain,
+                "result; " + _explain(nodeid),
             )
         regressed = prev is not None and prev.verdict == Verdict.REGRESSION.value
         if prev is not None and (prev.outcome.is_green or regressed):
@@ -169,7 +172,7 @@ def judge_test(
         message,
         "make it fail for the right reason first (e.g. stash the code change), mark it "
         "@pytest.mark.piv_characterization if it pins existing behaviour, or "
-        f"`piv rgr accept {nodeid} --reason ...`; " + explain,
+        f"`piv rgr accept {nodeid} --reason ...`; " + _explain(nodeid),
     )
 
 

@@ -49,6 +49,7 @@ class RunEnd:
     forget_unseen: bool = False
     scope: str = "full"
     scope_detail: Mapping[str, object] = field(default_factory=dict)
+    tree_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,7 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
         )
         conn.execute(
             "UPDATE runs SET finished = ?, status = ?, exit_code = ?, phase = ?, headline = ?,"
-            " scope = ?, scope_detail = ? WHERE id = ?",
+            " scope = ?, scope_detail = ?, tree_id = COALESCE(?, tree_id) WHERE id = ?",
             (
                 time.time(),
                 end.status,
@@ -296,6 +297,7 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
                 end.headline,
                 end.scope,
                 json.dumps(end.scope_detail, sort_keys=True),
+                end.tree_id,
                 end.run_id,
             ),
         )
