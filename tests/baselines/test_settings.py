@@ -65,7 +65,10 @@ def test_string_values_from_the_environment_are_accepted() -> None:
         ({"mode": "strict"}, 'expected one of "enforce", "warn", "off"'),
         ({"thresholds": {"x": "5"}}, "[tool.piv.bench.thresholds] x = '5'"),
         ({"thresholds": ["x"]}, "[tool.piv.bench] thresholds = ['x']"),
-        ({"treshold": "10%"}, "expected one of the keys alpha, machine, mode, pairs, remeasure"),
+        (
+            {"treshold": "10%"},
+            "expected one of the keys alpha, baseline_processes, machine, mode, pairs, remeasure",
+        ),
     ],
 )
 def test_a_bad_value_names_the_key_the_value_and_the_expected_form(

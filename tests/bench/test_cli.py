@@ -66,8 +66,13 @@ def test_history_shows_every_run_and_marks_the_baseline(
     assert piv(bench_project, "history", "test_a") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "test_bench.py::test_a"
+    # the first run and the two fresh processes that measured the baseline with it
     assert lines[1].startswith(" *run    1")
-    assert lines[2].startswith("  run    2")
+    assert lines[2].startswith(" *run    2")
+    assert lines[2].endswith("baseline")
+    assert lines[3].startswith(" *run    3")
+    assert lines[3].endswith("baseline")
+    assert lines[4].startswith("  run    4")
     assert piv(bench_project, "history", "test_") == 2
     assert "matches several benchmarks" in capsys.readouterr().err
 
@@ -80,8 +85,8 @@ def test_baseline_save_moves_the_baseline_to_the_latest_run(
     bench_project.factors(a=1.0, b=3.0)
     bench_project.run()
     assert piv(bench_project, "baseline", "save") == 0
-    assert "is now run 2 for 2 benchmark(s)" in capsys.readouterr().out
-    assert bench_project.query("SELECT DISTINCT run_id FROM bench_baselines") == [(2,)]
+    assert "is now run 4 for 2 benchmark(s)" in capsys.readouterr().out
+    assert bench_project.query("SELECT DISTINCT run_id FROM bench_baselines") == [(4,)]
     assert bench_project.run().ret == 0
     assert bench_project.verdicts()["test_b"] != "regressed"
 

@@ -35,6 +35,7 @@ class BenchSettings:
     alpha: float = 0.05
     remeasure: bool = True
     pairs: int = 5
+    baseline_processes: int = 3
 
     def threshold_for(self, name: str, marker: float | None = None) -> float:
         """The threshold of one benchmark: marker, else first matching pattern, else default."""
@@ -55,6 +56,7 @@ class BenchSettings:
             "bench.alpha": self.alpha,
             "bench.remeasure": self.remeasure,
             "bench.pairs": self.pairs,
+            "bench.baseline_processes": self.baseline_processes,
         }
 
 
@@ -106,6 +108,15 @@ def _pairs(value: object) -> int:
     return number
 
 
+def _processes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(value)
+    number = int(value)
+    if not 1 <= number <= 20:
+        raise ValueError(value)
+    return number
+
+
 def _mode(value: object) -> str:
     if not isinstance(value, str) or value.lower() not in {"enforce", "warn", "off"}:
         raise ValueError(value)
@@ -119,6 +130,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "alpha": (_alpha, "a number between 0 and 0.5, such as 0.05"),
     "remeasure": (_flag, "true or false"),
     "pairs": (_pairs, "a whole number of process pairs from 2 to 100"),
+    "baseline_processes": (_processes, "a whole number of processes from 1 to 20"),
 }
 
 

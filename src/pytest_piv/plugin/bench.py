@@ -27,6 +27,7 @@ from pytest_piv.baselines.verdicts import (
     Verdict,
     estimate_stored,
     judge,
+    process_noise,
 )
 from pytest_piv.baselines.worktree import head
 from pytest_piv.config import PivConfig
@@ -202,8 +203,9 @@ class BenchPlugin:
             run_id = store.record_run(conn, run, self.samples)
             baseline = store.baseline(conn, self.machine)
             if not baseline:
-                self.notes.append(self._no_baseline_note(conn, fp))
-                store.save_baseline(conn, self.machine, [run_id])
+                extra = self._measure_baseline(conn, fp, run, run_id)
+                self.notes.append(self._no_baseline_note(conn, fp, 1 + len(extra)))
+                store.save_baseline(conn, self.machine, [run_id, *extra])
             current = {name: [s.times] for name, s in self.samples.items()}
             self.comparisons = self._judge(baseline, current)
             flagged = [
@@ -234,6 +236,26 @@ class BenchPlugin:
                 )
             store.record_verdicts(conn, run_id, [verdict_row(c) for c in self.comparisons])
 
+    def _measure_baseline(
+        self, conn: Any, fp: Fingerprint, run: store.NewRun, run_id: int
+    ) -> list[int]:
+        """Measure a new baseline in more fresh processes: one process may run fast or slow.
+
+        Their spread is what tells later runs how far a whole process can drift here.
+        """
+        extra: list[int] = []
+        names = sorted(self.samples)
+        for _ in range(self.settings.baseline_processes - 1):
+            again = remeasure(self.piv.root, names, self._child_options())
+            if again.error:
+                self.notes.append(again.error)
+                break
+            fresh = {n: store.Samples(it, t) for n, (it, t) in again.samples.items()}
+            if fresh:
+                again_run = store.NewRun(self.machine, fp.to_json(), "baseline", run_id, run.head)
+                extra.append(store.record_run(conn, again_run, fresh))
+        return extra
+
     def _child_options(self) -> list[str]:
         options = forwarded_options(self.config.invocation_params.args)
         if importlib.util.find_spec("xdist") is not None:
@@ -245,6 +267,9 @@ class BenchPlugin:
         baseline: dict[str, list[tuple[float, ...]]],
         current: dict[str, list[tuple[float, ...]]],
     ) -> list[Comparison]:
+        # how far a whole process drifts on this machine, pooled over the suite: the
+        # baseline's processes and this run's re-measures each ran the same code
+        noise = process_noise([*baseline.values(), *current.values()])
         evidence = []
         for name in sorted(current):
             base = baseline.get(name)
@@ -254,7 +279,7 @@ class BenchPlugin:
                     self._threshold(name),
                     Summary.of(base) if base else None,
                     Summary.of(current[name][:1]),
-                    estimate_stored(base, current[name]) if base else None,
+                    estimate_stored(base, current[name], noise=noise) if base else None,
                 )
             )
         for name in self._missing(baseline):
@@ -273,10 +298,15 @@ class BenchPlugin:
                 "timings may shift between runs (hint: piv bench ab is immune to load)"
             )
 
-    def _no_baseline_note(self, conn: Any, fp: Fingerprint) -> str:
+    def _no_baseline_note(self, conn: Any, fp: Fingerprint, processes: int) -> str:
+        if processes == 1:
+            measured = "this run is recorded"
+        else:
+            more = f"{processes - 1} fresh process{'es' if processes > 2 else ''}"
+            measured = f"this run and {more} are recorded"
         text = (
-            f"no benchmark baseline for machine {self.machine} yet: this run is recorded as "
-            "its baseline and the next run is compared with it"
+            f"no benchmark baseline for machine {self.machine} yet: {measured} as its "
+            "baseline and the next run is compared with it"
         )
         others = {k: v for k, v in store.baseline_machines(conn).items() if k != self.machine}
         if others:
