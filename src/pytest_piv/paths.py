@@ -73,13 +73,27 @@ class FileRoles:
 
     def role(self, path: str) -> str | None:
         """``"test"``, ``"source"`` or ``None`` for a relative path."""
-        if not path.endswith(".py") or matches_any(path, self.exclude):
+        if not path.endswith(".py"):
             return None
-        if matches_any(path, self.tests):
-            return "test"
-        if matches_any(path, self.source):
-            return "source"
-        return None
+        found = _roles_regex(self.exclude, self.tests, self.source).match(path)
+        return None if found is None else _ROLE_OF_GROUP[found.lastgroup or "excluded"]
+
+
+_ROLE_OF_GROUP: dict[str, str | None] = {"excluded": None, "test": "test", "source": "source"}
+
+
+@lru_cache(maxsize=16)
+def _roles_regex(
+    exclude: tuple[str, ...], tests: tuple[str, ...], source: tuple[str, ...]
+) -> re.Pattern[str]:
+    """One regex for all three lists: the first alternative that matches wins, so an
+    excluded path is never a test and a test is never source (one match per path)."""
+    groups = []
+    for name, patterns in (("excluded", exclude), ("test", tests), ("source", source)):
+        if patterns:
+            body = "|".join(f"(?:{glob_regex(p).pattern})" for p in patterns)
+            groups.append(f"(?P<{name}>{body})")
+    return re.compile("|".join(groups) or r"(?!)")
 
 
 def module_name(path: str) -> str:

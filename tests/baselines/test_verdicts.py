@@ -82,6 +82,20 @@ def test_process_noise_pools_the_spread_of_every_benchmark_with_the_prior() -> N
     assert shaky.sigma > PRIOR_NOISE
 
 
+def test_one_wild_process_does_not_set_the_noise_of_the_whole_suite() -> None:
+    calm = [three_processes(scale) for scale in (1e-5, 1e-4, 1e-3)]
+    wild = [rounds(1e-2), rounds(1e-2), rounds(1.8e-2)]
+    with_wild = process_noise([*calm, wild])
+    assert with_wild.sigma < 1.5 * process_noise(calm).sigma
+
+
+def test_each_fresh_re_measure_narrows_the_interval() -> None:
+    one = estimate_stored(three_processes(1e-3), [rounds(1.2e-3)], noise=QUIET)
+    three = estimate_stored(three_processes(1e-3), [rounds(1.2e-3)] * 3, noise=QUIET)
+    assert three.log_se < one.log_se
+    assert three.ratio == pytest.approx(one.ratio)
+
+
 def test_slow_outlier_rounds_do_not_move_the_low_quantile() -> None:
     busy = rounds(1e-3)
     busy[::5] = [t * 3 for t in busy[::5]]

@@ -56,6 +56,12 @@ def test_a_threefold_slowdown_fails_the_run_with_the_passed_line_intact(
     )
     assert "Traceback" not in result.stdout.str()
     assert bench_project.verdicts()["test_b"] == "regressed"
+    # the flag survived two fresh processes, one after the other, before the run failed
+    remeasured = bench_project.query(
+        "SELECT r.id, s.name FROM bench_runs r JOIN bench_samples s ON s.run_id = r.id"
+        " WHERE r.source = 'remeasure' AND s.name LIKE '%test_b'"
+    )
+    assert len(remeasured) == 2
 
 
 def test_a_threefold_speedup_is_an_improvement(bench_project: BenchProject) -> None:
@@ -79,7 +85,7 @@ def test_an_unchanged_benchmark_within_a_wide_configured_threshold_is_unchanged(
     result.stdout.fnmatch_lines(["*test_bench.py::test_a *200%*unchanged*"])
 
 
-def test_a_slowdown_a_fresh_process_does_not_confirm_is_inconclusive_not_a_failure(
+def test_a_slowdown_a_fresh_process_does_not_confirm_is_not_a_failure(
     bench_project: BenchProject,
 ) -> None:
     bench_project.wide_threshold()
@@ -88,9 +94,8 @@ def test_a_slowdown_a_fresh_process_does_not_confirm_is_inconclusive_not_a_failu
     bench_project.factors(a=1.0, b=[5.0, 1.0])
     result = bench_project.run("-v")
     assert result.ret == 0
-    assert bench_project.verdicts()["test_b"] == "inconclusive"
-    # the two current processes disagree fivefold: that spread widens the interval
-    result.stdout.fnmatch_lines(["*inconclusive: test_bench.py::test_b *"])
+    assert bench_project.verdicts()["test_b"] in {"unchanged", "inconclusive"}
+    assert "regression" not in result.stdout.str()
 
 
 def test_a_marker_threshold_lets_one_benchmark_slow_down_more(

@@ -160,22 +160,38 @@ class ProcessNoise:
 def process_noise(
     runs_by_benchmark: Iterable[Sequence[Sequence[float]]], p: float = LOW_QUANTILE
 ) -> ProcessNoise:
-    """Pool, over every benchmark, the spread of its low quantile between processes.
+    """How far a benchmark's low quantile moves between fresh processes of the same code.
 
-    Each sequence holds one benchmark's runs of the *same* code (a baseline measured in
-    several fresh processes, or a run and its re-measures). The pooled estimate is
-    combined with the prior, so that one or two lucky processes that agree closely do not
+    Each sequence holds one benchmark's runs of the same code (a baseline measured in
+    several processes). Every benchmark with two runs or more gives a variance of the
+    log quantile; the estimate is their *median*, not their mean, because one process in
+    a few comes out 15-100 % slow and would otherwise set the scale for the whole suite. It
+    is combined with the prior, so that a few processes that happen to agree closely do not
     make the gate trust a single run to a fraction of a percent.
     """
-    squares, df = 0.0, 0
+    variances: list[float] = []
+    df = 0
     for runs in runs_by_benchmark:
         logs = [math.log(quantile(sorted(run), p)) for run in runs if run]
         if len(logs) >= 2:
             centre = mean(logs)
-            squares += sum((v - centre) ** 2 for v in logs)
+            variances.append(sum((v - centre) ** 2 for v in logs) / (len(logs) - 1))
             df += len(logs) - 1
+    squares = median(variances) * df if variances else 0.0
     sigma = math.sqrt((squares + PRIOR_DF * PRIOR_NOISE**2) / (df + PRIOR_DF))
     return ProcessNoise(sigma, df + PRIOR_DF)
+
+
+def _median_factor(n: int) -> float:
+    """Variance of the median of ``n`` normal draws, in units of one draw's variance."""
+    exact = {1: 1.0, 2: 0.5, 3: 0.449}
+    return exact.get(n, math.pi / (2 * n))
+
+
+def _minimum_factor(n: int) -> float:
+    """Variance of the minimum of ``n`` normal draws, in units of one draw's variance."""
+    exact = {1: 1.0, 2: 0.682, 3: 0.560, 4: 0.492}
+    return exact.get(n, 0.447)
 
 
 def estimate_stored(
@@ -188,22 +204,21 @@ def estimate_stored(
 
     The baseline is the median of its processes' low quantiles; the current side is its
     *fastest* run, so a slowdown must show in every fresh re-measure before it counts. The
-    uncertainty is the spread between processes (``noise``, pooled over the suite; from
-    these runs and the prior when not given) plus each run's own order-statistic error,
-    with Student's t over the noise estimate's degrees of freedom.
+    uncertainty is the spread between processes (``noise``: pooled over the suite by the
+    caller; from the baseline's runs, else the current ones, and the prior when not given)
+    scaled for a median and a minimum, plus each run's own order-statistic error, with
+    Student's t over the noise estimate's degrees of freedom.
     """
     if noise is None:
-        noise = process_noise([baseline_runs, current_runs], p)
+        noise = process_noise([baseline_runs] if len(baseline_runs) > 1 else [current_runs], p)
     base = [_log_quantile(run, p) for run in baseline_runs]
     cur = [_log_quantile(run, p) for run in current_runs]
-    n = len(base)
     base_log = median(v for v, _ in base)
-    base_within = mean(se**2 for _, se in base) / n
+    base_within = mean(se**2 for _, se in base) / len(base)
     cur_log, cur_se = min(cur)
-    # the median of n processes: variance sigma^2 / n for n <= 2, about pi/2 times that above
-    base_factor = 1.0 / n if n <= 2 else math.pi / (2 * n)
+    spread = _median_factor(len(base)) + _minimum_factor(len(cur))
     log_ratio = cur_log - base_log
-    log_se = math.sqrt(noise.sigma**2 * (1.0 + base_factor) + base_within + cur_se**2)
+    log_se = math.sqrt(noise.sigma**2 * spread + base_within + cur_se**2)
     low, high = _interval(log_ratio, log_se, noise.df)
     return Estimate(math.exp(log_ratio), low, high, log_se, noise.df, noise.sigma, "stored")
 
