@@ -77,7 +77,8 @@ def test_with_a_single_baseline_process_the_prior_noise_keeps_a_7_percent_change
 def test_process_noise_pools_the_spread_of_every_benchmark_with_the_prior() -> None:
     calm = process_noise([three_processes(1e-3), three_processes(1e-4)])
     shaky = process_noise([[rounds(1e-3), rounds(1.2e-3)]])
-    assert calm.df == 4 + PRIOR_DF
+    # one degree of freedom per benchmark: the spread of its two fastest processes
+    assert calm.df == 2 + PRIOR_DF
     assert calm.sigma < PRIOR_NOISE
     assert shaky.sigma > PRIOR_NOISE
 
@@ -94,6 +95,14 @@ def test_each_fresh_re_measure_narrows_the_interval() -> None:
     three = estimate_stored(three_processes(1e-3), [rounds(1.2e-3)] * 3, noise=QUIET)
     assert three.log_se < one.log_se
     assert three.ratio == pytest.approx(one.ratio)
+
+
+def test_a_slow_baseline_process_moves_neither_the_baseline_nor_the_noise() -> None:
+    slow_one = [rounds(1e-3), rounds(1.01e-3), rounds(1.6e-3)]
+    noise = process_noise([slow_one, three_processes(1e-4)])
+    assert noise.sigma < PRIOR_NOISE
+    assert verdict_of(stored(slow_one, [rounds(1.25e-3)], noise=noise)) is Verdict.REGRESSED
+    assert verdict_of(stored(slow_one, [rounds(1.0e-3)], noise=noise)) is Verdict.UNCHANGED
 
 
 def test_slow_outlier_rounds_do_not_move_the_low_quantile() -> None:

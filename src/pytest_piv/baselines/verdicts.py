@@ -160,32 +160,26 @@ class ProcessNoise:
 def process_noise(
     runs_by_benchmark: Iterable[Sequence[Sequence[float]]], p: float = LOW_QUANTILE
 ) -> ProcessNoise:
-    """How far a benchmark's low quantile moves between fresh processes of the same code.
+    """How far the *fastest* processes of the same code disagree, pooled over the suite.
 
     Each sequence holds one benchmark's runs of the same code (a baseline measured in
-    several processes). Every benchmark with two runs or more gives a variance of the
-    log quantile; the estimate is their *median*, not their mean, because one process in
-    a few comes out 15-100 % slow and would otherwise set the scale for the whole suite. It
-    is combined with the prior, so that a few processes that happen to agree closely do not
-    make the gate trust a single run to a fraction of a percent.
+    several processes). Whole processes are slowed far more often than sped up -- one in a
+    few comes out 15-100 % slow on a virtual machine -- so the gate compares the fastest
+    processes of each side, and the scale that matters is the spread among the fastest:
+    each benchmark gives the variance of its two fastest processes' log quantiles, and the
+    estimate is the *median* over benchmarks (one wild benchmark does not set the scale for
+    all). It is combined with the prior, so that a few processes that happen to agree
+    closely do not make the gate trust a single run to a fraction of a percent.
     """
     variances: list[float] = []
-    df = 0
     for runs in runs_by_benchmark:
-        logs = [math.log(quantile(sorted(run), p)) for run in runs if run]
-        if len(logs) >= 2:
-            centre = mean(logs)
-            variances.append(sum((v - centre) ** 2 for v in logs) / (len(logs) - 1))
-            df += len(logs) - 1
+        logs = sorted(math.log(quantile(sorted(run), p)) for run in runs if run)[:2]
+        if len(logs) == 2:
+            variances.append((logs[1] - logs[0]) ** 2 / 2)
+    df = len(variances)
     squares = median(variances) * df if variances else 0.0
     sigma = math.sqrt((squares + PRIOR_DF * PRIOR_NOISE**2) / (df + PRIOR_DF))
     return ProcessNoise(sigma, df + PRIOR_DF)
-
-
-def _median_factor(n: int) -> float:
-    """Variance of the median of ``n`` normal draws, in units of one draw's variance."""
-    exact = {1: 1.0, 2: 0.5, 3: 0.449}
-    return exact.get(n, math.pi / (2 * n))
 
 
 def _minimum_factor(n: int) -> float:
@@ -200,25 +194,24 @@ def estimate_stored(
     p: float = LOW_QUANTILE,
     noise: ProcessNoise | None = None,
 ) -> Estimate:
-    """Compare low quantiles of the current run(s) with the baseline run(s).
+    """Compare low quantiles of the fastest current run with the fastest baseline run.
 
-    The baseline is the median of its processes' low quantiles; the current side is its
-    *fastest* run, so a slowdown must show in every fresh re-measure before it counts. The
-    uncertainty is the spread between processes (``noise``: pooled over the suite by the
-    caller; from the baseline's runs, else the current ones, and the prior when not given)
-    scaled for a median and a minimum, plus each run's own order-statistic error, with
-    Student's t over the noise estimate's degrees of freedom.
+    Both sides are their fastest process, so a slow process on either side moves nothing,
+    and a slowdown must show in every fresh re-measure before it counts. The uncertainty is
+    the spread between the fastest processes (``noise``: pooled over the suite by the
+    caller; from the baseline's runs, else the current ones, and the prior when not given),
+    scaled for a minimum of each side's processes, plus each run's own order-statistic
+    error, with Student's t over the noise estimate's degrees of freedom.
     """
     if noise is None:
         noise = process_noise([baseline_runs] if len(baseline_runs) > 1 else [current_runs], p)
     base = [_log_quantile(run, p) for run in baseline_runs]
     cur = [_log_quantile(run, p) for run in current_runs]
-    base_log = median(v for v, _ in base)
-    base_within = mean(se**2 for _, se in base) / len(base)
+    base_log, base_se = min(base)
     cur_log, cur_se = min(cur)
-    spread = _median_factor(len(base)) + _minimum_factor(len(cur))
+    spread = _minimum_factor(len(base)) + _minimum_factor(len(cur))
     log_ratio = cur_log - base_log
-    log_se = math.sqrt(noise.sigma**2 * spread + base_within + cur_se**2)
+    log_se = math.sqrt(noise.sigma**2 * spread + base_se**2 + cur_se**2)
     low, high = _interval(log_ratio, log_se, noise.df)
     return Estimate(math.exp(log_ratio), low, high, log_se, noise.df, noise.sigma, "stored")
 

@@ -74,9 +74,7 @@ class BenchEvidence:
 class BenchPlugin:
     """Collects samples during the run; compares, records and gates at the end."""
 
-    def __init__(
-        self, config: pytest.Config, piv: PivConfig, *, load_before: float | None = None
-    ) -> None:
+    def __init__(self, config: pytest.Config, piv: PivConfig) -> None:
         self.config = config
         self.piv = piv
         self.settings = piv.bench
@@ -89,7 +87,8 @@ class BenchPlugin:
         self.notes: list[str] = []
         self.comparisons: list[Comparison] = []
         self.machine = ""
-        self.load_before = load_per_core() if load_before is None else load_before
+        # registered when collection is done: the load from then to the end of the run
+        self.load_before = load_per_core()
         self.load_after: float | None = None
 
     # -- during the run -------------------------------------------------------------

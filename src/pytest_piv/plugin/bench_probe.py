@@ -2,7 +2,7 @@
 
 Most ``pytest --piv`` runs have no test that uses pytest-benchmark's ``benchmark`` fixture;
 they should not pay for the gate's per-test hooks or its imports. The probe prints the
-header line, remembers deselected items and the machine's load at the start, and, once
+header line, remembers deselected items and, once
 collection is finished, registers the real plugins (``plugin/bench.py``) if any collected
 test uses ``benchmark``. An xdist controller collects nothing itself, so there the gate is
 registered at once: it only reads the workers' reports to say that pytest-benchmark turned
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_piv.baselines.machine import load_per_core
 from pytest_piv.baselines.settings import format_percent
 from pytest_piv.config import PivConfig
 
@@ -34,7 +33,6 @@ class BenchProbe:
         self.piv = piv
         self.controller = not hasattr(config, "workerinput")
         self.deselected: set[str] = set()
-        self.load_before = load_per_core()
         if self.controller and under_xdist(config):
             self._register(set())
 
@@ -60,7 +58,7 @@ class BenchProbe:
         manager = self.config.pluginmanager
         manager.register(BenchEvidence(), "piv-bench-evidence")
         if self.controller:
-            plugin = BenchPlugin(self.config, self.piv, load_before=self.load_before)
+            plugin = BenchPlugin(self.config, self.piv)
             plugin.collected = collected
             plugin.deselected = self.deselected
             manager.register(plugin, "piv-bench")

@@ -100,19 +100,18 @@ def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None
 
 def outcome_of(rep: pytest.TestReport) -> Outcome | None:
     """The test outcome this phase report settles, or None when the test goes on."""
-    xfail = hasattr(rep, "wasxfail")
+    if rep.when == "call":
+        if rep.passed:
+            return Outcome.XPASSED if hasattr(rep, "wasxfail") else Outcome.PASSED
+        if rep.skipped:
+            return Outcome.XFAILED if hasattr(rep, "wasxfail") else Outcome.SKIPPED
+        return Outcome.FAILED
     if rep.when == "setup":
         if rep.failed:
             return Outcome.ERROR
         if rep.skipped:
-            return Outcome.XFAILED if xfail else Outcome.SKIPPED
+            return Outcome.XFAILED if hasattr(rep, "wasxfail") else Outcome.SKIPPED
         return None
-    if rep.when == "call":
-        if rep.passed:
-            return Outcome.XPASSED if xfail else Outcome.PASSED
-        if rep.skipped:
-            return Outcome.XFAILED if xfail else Outcome.SKIPPED
-        return Outcome.FAILED
     return Outcome.ERROR if rep.failed else None
 
 
