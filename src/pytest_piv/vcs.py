@@ -151,8 +151,10 @@ class TreeStateJob:
             listing = self._output.read().decode("utf-8", errors="surrogateescape")
             self._errors.seek(0)
             errors = self._errors.read().decode("utf-8", errors="replace").strip()
-        if code != 0:
-            raise VcsError(f"git {' '.join(_LIST_FILES)} failed: {errors}")
+        if code != 0:  # git failed mid-run: hash every file rather than stop the run
+            walked = _walk_tree_state(self.root, self.roles)
+            why = f"git ls-files failed ({errors or f'exit {code}'}): every file was hashed"
+            return TreeState(walked.files, walked.roles, self.head, True, walked.dirty, (why,))
         return _git_tree_state(self.root, self.roles, self.head, listing)
 
 

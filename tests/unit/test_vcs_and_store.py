@@ -76,6 +76,19 @@ def test_outside_git_every_file_is_hashed_and_a_note_says_so(tmp_path: Path) -> 
     assert state.notes == ("not a git repository: every test and source file was hashed",)
 
 
+def test_a_corrupt_git_index_falls_back_to_hashing_every_file_with_a_note(
+    tmp_path: Path,
+) -> None:
+    make_repo(tmp_path)
+    (tmp_path / ".git" / "index").write_bytes(b"not an index")
+    state = collect_tree_state(tmp_path, FileRoles(tests=("tests/**",), source=("src/**",)))
+    assert state.in_git
+    assert state.head is not None
+    assert "tests/test_a.py" in state.files
+    assert state.notes[0].startswith("git ls-files failed (")
+    assert state.notes[0].endswith("): every file was hashed")
+
+
 def test_a_repository_without_commits_has_no_head(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     (tmp_path / "src").mkdir()

@@ -461,6 +461,8 @@ class RgrPlugin:
             return
         verbosity = self.config.get_verbosity()
         notes = [self.store_error] if self.store_error else []
+        # what the header could not know yet, such as git failing to list the work tree
+        notes += [n for n in self.tree.notes if n not in self.tree_job.notes]
         terminalreporter.section("piv", sep="-")
         for line in report.summary_lines(
             self.summary, self.verdicts, mode=self.piv.rgr.mode, verbosity=verbosity, notes=notes
