@@ -140,7 +140,7 @@ class TreeStateJob:
     def notes(self) -> tuple[str, ...]:
         if not self.in_git:
             return (WALK_NOTE,)
-        return () if self.head else ("the repository has no commit yet",)
+        return _head_notes(self.head)
 
     def result(self) -> TreeState:
         if self._process is None or self._output is None or self._errors is None:
@@ -191,8 +191,11 @@ def _git_tree_state(root: Path, roles: FileRoles, head: str | None, listing: str
         hashed = _git(root, "hash-object", "--stdin-paths", stdin="\n".join(to_hash) + "\n")
         files.update(zip(to_hash, hashed.split(), strict=True))
     file_roles = {p: r for p, r in file_roles.items() if p in files}
-    notes = () if head else ("the repository has no commit yet",)
-    return TreeState(files, file_roles, head, True, frozenset(to_hash), notes)
+    return TreeState(files, file_roles, head, True, frozenset(to_hash), _head_notes(head))
+
+
+def _head_notes(head: str | None) -> tuple[str, ...]:
+    return () if head else ("the repository has no commit yet",)
 
 
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", ".tox"}

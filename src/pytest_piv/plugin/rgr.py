@@ -42,8 +42,9 @@ from pytest_piv.store import connect, ledger, unreadable
 from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blob
 
 RED_ATTR = "piv_red"
-CHAR_ATTR = "piv_characterization"
 CHARACTERIZATION = "piv_characterization"
+#: the report attribute is named after the marker it records
+CHAR_ATTR = CHARACTERIZATION
 
 
 class EvidencePlugin:

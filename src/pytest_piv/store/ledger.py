@@ -11,7 +11,7 @@ import sqlite3
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from pytest_piv.rgr.digests import TestDigest
 from pytest_piv.rgr.model import FileRecord, Observation, Outcome, RedKind, TestRecord
@@ -71,17 +71,25 @@ class RunRow:
 
 
 @dataclass(frozen=True)
-class HistoryRow:
-    run_id: int
-    started: float
-    status: str
-    scope: str
+class ResultRow:
+    """One test's result in one run (the columns of ``_RESULT_COLUMNS``)."""
+
     outcome: str
     verdict: str | None
     red_kind: str | None
     red_where: str | None
     red_message: str | None
     digest: str | None
+
+
+@dataclass(frozen=True)
+class HistoryRow(ResultRow):
+    """A test's result in one run, with the run it belongs to."""
+
+    run_id: int = 0
+    started: float = 0.0
+    status: str = ""
+    scope: str = ""
 
 
 def start_run(conn: sqlite3.Connection, start: RunStart) -> int:
@@ -437,16 +445,6 @@ def result_count(conn: sqlite3.Connection) -> int:
     )
 
 
-@dataclass(frozen=True)
-class ResultRow:
-    outcome: str
-    verdict: str | None
-    red_kind: str | None
-    red_where: str | None
-    red_message: str | None
-    digest: str | None
-
-
 def _node_set(
     conn: sqlite3.Connection, digest: str, cache: dict[str, frozenset[str]]
 ) -> frozenset[str]:
@@ -504,7 +502,15 @@ def history(conn: sqlite3.Connection, nodeid: str) -> list[HistoryRow]:
         else:
             values = None
         if values is not None:
-            out.append(HistoryRow(int(run_id), float(started), str(status), str(scope), *values))
+            out.append(
+                HistoryRow(
+                    **asdict(ResultRow(*values)),
+                    run_id=int(run_id),
+                    started=float(started),
+                    status=str(status),
+                    scope=str(scope),
+                )
+            )
     return out
 
 
