@@ -26,7 +26,10 @@ import pathlib
 HERE = pathlib.Path(__file__).parent
 FACTORS = json.loads((HERE / "factors.json").read_text())
 COUNTER = HERE / "processes.txt"
-INDEX = int(COUNTER.read_text()) if COUNTER.exists() else 0
+try:
+    INDEX = int(COUNTER.read_text())
+except (OSError, ValueError):  # not there yet, or being written by a parallel xdist worker
+    INDEX = 0
 COUNTER.write_text(str(INDEX + 1))
 
 
