@@ -81,10 +81,11 @@ class BenchProject:
     def write(self, relative: str, text: str) -> None:
         (self.path / relative).write_text(text, encoding="utf-8")
 
-    def wide_threshold(self) -> None:
+    def wide_threshold(self, baseline_processes: int | None = None) -> None:
         """A 200 % threshold: 5x changes still show; this busy 2-core box, where a neighbour
         on the sibling hyperthread makes whole runs up to 1.7x slower, never does."""
-        self.write("pyproject.toml", PYPROJECT + '\n[tool.piv.bench]\nthreshold = "200%"\n')
+        extra = "" if baseline_processes is None else f"baseline_processes = {baseline_processes}\n"
+        self.write("pyproject.toml", PYPROJECT + f'\n[tool.piv.bench]\nthreshold = "200%"\n{extra}')
 
     def factors(self, **factors: float | list[float]) -> None:
         """Set each benchmark's work factor; lists give one factor per fresh process."""

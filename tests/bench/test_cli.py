@@ -107,7 +107,10 @@ def test_an_exported_baseline_imports_into_a_fresh_store_and_gates_there(
     bench_project.factors(a=5.0, b=1.0)
     result = bench_project.run("--piv-bench-machine=ci")
     assert result.ret == 1
-    assert bench_project.verdicts() == {"test_a": "regressed", "test_b": "unchanged"}
+    verdicts = bench_project.verdicts()
+    assert verdicts["test_a"] == "regressed"
+    # unchanged code: never a regression, though a loaded CI box may leave it inconclusive
+    assert verdicts["test_b"] in {"unchanged", "inconclusive"}
 
 
 def test_importing_a_file_that_is_not_a_baseline_is_a_usage_error(
