@@ -1,0 +1,198 @@
+"""The C-token parser gives exactly coverage.py's facts, file by file, over real code."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import coverage
+import pluggy
+import pytest
+from coverage.config import DEFAULT_EXCLUDE, DEFAULT_PARTIAL
+from coverage.exceptions import NotPython
+from coverage.misc import join_regex
+from coverage.parser import PythonParser
+
+from pytest_piv.coverage import fast_parser
+from pytest_piv.coverage.fast_parser import CTokenParser, parser_class
+
+needs_311 = pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11), reason="the C-token parser serves Python 3.11 only"
+)
+
+#: the defaults plus the pragmas and idioms real projects add to ``exclude_lines``
+EXCLUDE = join_regex(
+    [
+        *DEFAULT_EXCLUDE,
+        r"if TYPE_CHECKING:",
+        r"raise NotImplementedError",
+        r"^\s*\.\.\.\s*$",
+        r"if __name__ == .__main__.:",
+        r"@(abc\.)?abstractmethod",
+        r"def __repr__",
+    ]
+)
+PARTIAL = join_regex(DEFAULT_PARTIAL)
+
+Facts = tuple[object, ...]
+
+
+def facts(parser_type: type[PythonParser], text: str, *, arcs: bool) -> Facts | str:
+    """What the gate reads from a parser, or the error it raised."""
+    parser = parser_type(text=text, filename="<corpus>", exclude=EXCLUDE)
+    try:
+        parser.parse_source()
+    except NotPython as exc:
+        return f"NotPython: {exc}"
+    found: Facts = (parser.statements, parser.excluded, parser.multiline_map)
+    if arcs:
+        found += (parser.arcs(), parser.exit_counts(), parser.lines_matching(PARTIAL))
+    return found
+
+
+def corpus() -> Iterator[Path]:
+    """Real code no one here wrote: coverage.py, pytest, pluggy, click, stdlib packages."""
+    for package in (coverage, pytest, pluggy, click, asyncio, email, json):
+        yield from sorted(Path(package.__file__ or "").parent.rglob("*.py"))
+    # pytest's implementation, beside its public package
+    yield from sorted((Path(pytest.__file__).parent.parent / "_pytest").rglob("*.py"))
+
+
+SHAPES = {
+    "pragma on a multi-line def header": '''\
+def f(a,
+      b):  # pragma: no cover
+    return a
+
+
+def g(
+    x,
+):
+    """A docstring
+    on two lines."""
+    return [i for i in x
+            if i]
+''',
+    "decorated and excluded class": """\
+import abc
+
+
+class A:  # pragma: no cover
+    @property
+    def p(self):
+        return 1
+
+
+class B(abc.ABC):
+    @abc.abstractmethod
+    def m(self):
+        ...
+
+    def __repr__(self):
+        return "B"
+""",
+    "comments, continuations and nesting": """\
+x = 1 + \\
+    2  # a trailing comment
+# a comment line
+if (x and
+        x):  # pragma: no cover
+    y = {
+        "k": [1,
+              2],
+    }
+else:
+    y = None
+while x:  # pragma: no branch
+    x -= 1
+""",
+    "match with an excluded wildcard": """\
+def m(v):
+    match v:
+        case 1:
+            return "one"
+        case [a, b] if a:
+            return "pair"
+        case _:  # pragma: no cover
+            return "other"
+""",
+    "empty": "",
+    "only comments": "# nothing\n# at all\n",
+    "no final newline": "x = (1,\n     2)",
+    "try with else and finally": """\
+try:
+    import json
+except ImportError:  # pragma: no cover
+    json = None
+else:
+    pass
+finally:
+    done = True
+""",
+    "async and with": """\
+async def f(s):
+    async with s as t, \\
+            s as u:
+        async for x in t:
+            if x:  # pragma: no cover
+                continue
+            await u(x)
+""",
+    "syntax error": "def f(:\n    pass\n",
+    "f-strings and nested brackets": """\
+name = "x"
+text = f"{name!r:>{10}} {'a' if name else 'b'}"
+data = {k: [v for v in range(k)] for k in (1, 2)}
+""",
+}
+
+
+@needs_311
+def test_on_python_311_the_c_token_parser_is_the_one_used() -> None:
+    assert parser_class() is CTokenParser
+
+
+@needs_311
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("arcs", [False, True], ids=["lines", "branches"])
+def test_each_tricky_shape_parses_as_coverage_py_parses_it(shape: str, arcs: bool) -> None:
+    text = SHAPES[shape]
+    assert facts(CTokenParser, text, arcs=arcs) == facts(PythonParser, text, arcs=arcs)
+
+
+@needs_311
+def test_an_excluded_suite_really_is_excluded_by_the_c_token_parser() -> None:
+    parser = CTokenParser(text=SHAPES["pragma on a multi-line def header"], exclude=EXCLUDE)
+    parser.parse_source()
+    assert {1, 2, 3} <= parser.excluded
+    assert parser.multiline_map[2] == 1
+    assert 6 in parser.statements
+
+
+@needs_311
+@pytest.mark.slow
+def test_every_file_of_a_real_corpus_parses_as_coverage_py_parses_it() -> None:
+    differing: list[str] = []
+    files = 0
+    for path in corpus():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        files += 1
+        if facts(CTokenParser, text, arcs=True) != facts(PythonParser, text, arcs=True):
+            differing.append(str(path))
+    assert files > 200
+    assert differing == []
+
+
+def test_without_the_c_tokenizer_coverage_pys_own_parser_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fast_parser, "_TokenizerIter", None)
+    assert parser_class() is PythonParser
