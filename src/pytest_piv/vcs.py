@@ -14,16 +14,14 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from pytest_piv.errors import VcsError
 from pytest_piv.paths import FileRoles
 
 
-@dataclass(frozen=True)
-class TreeState:
+class TreeState(NamedTuple):
     """What the working tree held when a run happened."""
 
     files: Mapping[str, str]
@@ -31,7 +29,7 @@ class TreeState:
     head: str | None
     in_git: bool
     dirty: frozenset[str] = frozenset()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def tree_id(self) -> str:

@@ -21,7 +21,7 @@ def log_command(ctx: click.Context, limit: int, as_json: bool) -> int:
     with contextlib.closing(open_store(piv)) as conn:
         runs = ledger.recent_runs(conn, limit)
     if as_json:
-        echo_json([run.__dict__ for run in runs])
+        echo_json([run._asdict() for run in runs])
         return 0
     for run in runs:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))

@@ -33,7 +33,7 @@ def explain_command(ctx: click.Context, nodeid: str, as_json: bool) -> int:
         echo_json(
             {
                 "nodeid": nodeid,
-                "history": [row.__dict__ for row in rows],
+                "history": [row._asdict() for row in rows],
                 "proofs": [{"digest": d, "how": h, "reason": r} for d, h, r in proofs],
             }
         )

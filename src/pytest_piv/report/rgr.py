@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pytest_piv.rgr.phase import RunSummary
 from pytest_piv.rgr.rules import TestVerdict, Verdict
@@ -20,8 +20,7 @@ PHASE_COLOURS = {
 }
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     text: str
     markup: dict[str, bool]
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+#: the default of a mapping field of a value type: empty, and shared safely as read-only
+EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
 class Outcome(StrEnum):
@@ -53,8 +58,7 @@ def is_valid_red(kind: RedKind | None, policy: str) -> bool:
     return kind is not None and kind in ALLOWED_REDS[policy]
 
 
-@dataclass(frozen=True)
-class Red:
+class Red(NamedTuple):
     """A failure: its kind, where it was raised and a one-line message."""
 
     kind: RedKind
@@ -69,8 +73,7 @@ class Red:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(NamedTuple):
     """What one run saw of one test (one node id)."""
 
     nodeid: str
@@ -82,11 +85,8 @@ class Observation:
     characterization: bool = False
 
 
-@dataclass(frozen=True)
-class TestRecord:
+class TestRecord(NamedTuple):
     """What the ledger remembers of one node id: its latest judged outcome."""
-
-    __test__ = False
 
     nodeid: str
     digest: str | None
@@ -98,8 +98,11 @@ class TestRecord:
     verdict: str | None = None
 
 
-@dataclass(frozen=True)
-class FileRecord:
+# named Test*, but not a test class for pytest to collect
+TestRecord.__test__ = False  # type: ignore[attr-defined]
+
+
+class FileRecord(NamedTuple):
     """What the ledger remembers of one file: its digest and since which run."""
 
     path: str

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pytest_piv.rgr.rules import PENDING_RED, LineCheck, TestVerdict, Verdict, format_lines
 
 
-@dataclass(frozen=True)
-class RunSummary:
+class RunSummary(NamedTuple):
     phase: str
     headline: str
     next_step: str | None

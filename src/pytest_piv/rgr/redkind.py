@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pytest_piv.paths import FileRoles
 from pytest_piv.rgr.model import DOES_NOT_EXIST_YET, Red, RedKind
@@ -15,16 +15,14 @@ _SIGNATURE = re.compile(
 _CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(NamedTuple):
     """One traceback entry; ``path`` is relative to the project root, or None outside it."""
 
     path: str | None
     line: int
 
 
-@dataclass(frozen=True)
-class Raised:
+class Raised(NamedTuple):
     """The facts of an exception that the shell extracted for the classifier."""
 
     type_names: tuple[str, ...]
@@ -44,8 +42,7 @@ class Raised:
         return any(n in self.type_names for n in names)
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """What the classifier needs to know about the project."""
 
     roles: FileRoles

@@ -7,10 +7,17 @@ the CLI and the commit gate.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
-from pytest_piv.rgr.model import FileRecord, Observation, Outcome, TestRecord, is_valid_red
+from pytest_piv.rgr.model import (
+    EMPTY,
+    FileRecord,
+    Observation,
+    Outcome,
+    TestRecord,
+    is_valid_red,
+)
 
 
 class Verdict(StrEnum):
@@ -32,14 +39,13 @@ VIOLATIONS = frozenset({Verdict.NEVER_RED, Verdict.EDITED_GREEN, Verdict.REGRESS
 PENDING_RED = frozenset({Verdict.RED, Verdict.STILL_RED})
 
 
-@dataclass(frozen=True)
-class Ledger:
+class Ledger(NamedTuple):
     """What was known before this run."""
 
-    tests: Mapping[str, TestRecord] = field(default_factory=dict)
+    tests: Mapping[str, TestRecord] = EMPTY
     proofs: frozenset[tuple[str, str]] = frozenset()
-    collection_reds: Mapping[str, int] = field(default_factory=dict)
-    files: Mapping[str, FileRecord] = field(default_factory=dict)
+    collection_reds: Mapping[str, int] = EMPTY
+    files: Mapping[str, FileRecord] = EMPTY
     adopted: bool = False
 
     def is_proven(self, obs: Observation) -> bool:
@@ -68,10 +74,7 @@ def source_changed_now(files: Mapping[str, FileRecord], current: Mapping[str, st
     return sorted(changed)
 
 
-@dataclass(frozen=True)
-class TestVerdict:
-    __test__ = False
-
+class TestVerdict(NamedTuple):
     nodeid: str
     verdict: Verdict
     message: str | None = None
@@ -84,6 +87,10 @@ class TestVerdict:
     def sentence(self) -> str:
         text = self.message or f"{self.nodeid}: {self.verdict}"
         return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+# named Test*, but not a test class for pytest to collect
+TestVerdict.__test__ = False  # type: ignore[attr-defined]
 
 
 def _explain(nodeid: str) -> str:
@@ -176,13 +183,12 @@ def judge_test(
     )
 
 
-@dataclass(frozen=True)
-class LineCheck:
+class LineCheck(NamedTuple):
     """Changed source lines against the coverage of the run."""
 
     verified: bool
     reason: str | None = None
-    untested: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    untested: Mapping[str, tuple[int, ...]] = EMPTY
     changed_files: tuple[str, ...] = ()
 
     @property

@@ -11,16 +11,22 @@ import sqlite3
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from pytest_piv.rgr.digests import TestDigest
-from pytest_piv.rgr.model import FileRecord, Observation, Outcome, RedKind, TestRecord
+from pytest_piv.rgr.model import (
+    EMPTY,
+    FileRecord,
+    Observation,
+    Outcome,
+    RedKind,
+    TestRecord,
+)
 from pytest_piv.rgr.rules import PENDING_RED, Ledger, TestVerdict, Verdict
 from pytest_piv.store.db import write
 
 
-@dataclass(frozen=True)
-class RunStart:
+class RunStart(NamedTuple):
     scope: str
     scope_detail: Mapping[str, object]
     tree_id: str
@@ -30,8 +36,7 @@ class RunStart:
     workers: int
 
 
-@dataclass(frozen=True)
-class RunEnd:
+class RunEnd(NamedTuple):
     """Everything a finished run writes, in one transaction."""
 
     run_id: int
@@ -42,18 +47,17 @@ class RunEnd:
     judged: Sequence[tuple[Observation, TestVerdict]]
     proofs: Sequence[tuple[str, str, str]] = ()
     collection_reds: Sequence[str] = ()
-    files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    files: Mapping[str, tuple[str, str]] = EMPTY
     verified: Sequence[str] = ()
-    blobs: Mapping[str, bytes] = field(default_factory=dict)
+    blobs: Mapping[str, bytes] = EMPTY
     violations: Sequence[tuple[str | None, str]] = ()
     forget_unseen: bool = False
     scope: str = "full"
-    scope_detail: Mapping[str, object] = field(default_factory=dict)
+    scope_detail: Mapping[str, object] = EMPTY
     tree_id: str | None = None
 
 
-@dataclass(frozen=True)
-class RunRow:
+class RunRow(NamedTuple):
     id: int
     started: float
     finished: float | None
@@ -70,8 +74,7 @@ class RunRow:
     tests: int
 
 
-@dataclass(frozen=True)
-class ResultRow:
+class ResultRow(NamedTuple):
     """One test's result in one run (the columns of ``_RESULT_COLUMNS``)."""
 
     outcome: str
@@ -82,10 +85,15 @@ class ResultRow:
     digest: str | None
 
 
-@dataclass(frozen=True)
-class HistoryRow(ResultRow):
-    """A test's result in one run, with the run it belongs to."""
+class HistoryRow(NamedTuple):
+    """A test's result in one run (a :class:`ResultRow`), with the run it belongs to."""
 
+    outcome: str
+    verdict: str | None
+    red_kind: str | None
+    red_where: str | None
+    red_message: str | None
+    digest: str | None
     run_id: int = 0
     started: float = 0.0
     status: str = ""
@@ -100,7 +108,7 @@ def start_run(conn: sqlite3.Connection, start: RunStart) -> int:
             (
                 time.time(),
                 start.scope,
-                json.dumps(start.scope_detail, sort_keys=True),
+                json.dumps(dict(start.scope_detail), sort_keys=True),
                 start.tree_id,
                 start.head,
                 start.mode,
@@ -309,7 +317,7 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
                 end.phase,
                 end.headline,
                 end.scope,
-                json.dumps(end.scope_detail, sort_keys=True),
+                json.dumps(dict(end.scope_detail), sort_keys=True),
                 end.tree_id,
                 end.run_id,
             ),
@@ -504,7 +512,7 @@ def history(conn: sqlite3.Connection, nodeid: str) -> list[HistoryRow]:
         if values is not None:
             out.append(
                 HistoryRow(
-                    **asdict(ResultRow(*values)),
+                    **ResultRow(*values)._asdict(),
                     run_id=int(run_id),
                     started=float(started),
                     status=str(status),
