@@ -123,3 +123,21 @@ def test_quiet_mode_keeps_the_phase_line_and_drops_the_next_step(project: Projec
     verbose.stdout.fnmatch_lines(
         ["  next: *", "  regression       tests/test_cart.py::test_subtotal"]
     )
+
+
+def test_a_run_without_piv_imports_nothing_of_pytest_piv_beyond_its_entry_point(
+    plain_project: Project,
+) -> None:
+    project = plain_project
+    project.write(
+        "conftest.py",
+        "import sys\n\n\n"
+        "def pytest_sessionfinish(session):\n"
+        "    names = sorted(m for m in sys.modules if m.startswith('pytest_piv'))\n"
+        "    open('piv-modules.txt', 'w').write(' '.join(names))\n",
+    )
+    result = project.pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == 0
+    loaded = (project.path / "piv-modules.txt").read_text().split()
+    assert loaded == ["pytest_piv", "pytest_piv.plugin"]
+    assert not (project.path / ".piv").exists()

@@ -1,21 +1,22 @@
 """The pytest entry point of pytest-piv (``-p pytest_piv.plugin``, entry point ``piv``).
 
 It only adds options, builds the config once, opens the store and registers one class
-plugin per enabled feature under a stable name. A disabled feature imports nothing.
+plugin per enabled feature under a stable name. A disabled feature imports nothing, and a
+run without ``--piv`` imports nothing beyond this module.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_piv.config import PivConfig, load_config
-from pytest_piv.errors import PivError
+if TYPE_CHECKING:
+    from pytest_piv.config import PivConfig
 
-CONFIG_KEY = pytest.StashKey[PivConfig]()
+CONFIG_KEY = pytest.StashKey["PivConfig"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -114,6 +115,9 @@ FLAG_NAMES = (
 
 
 def _load(rootpath: Path, options: Any, testpaths: list[str]) -> PivConfig:
+    from pytest_piv.config import load_config  # only for runs with --piv
+    from pytest_piv.errors import PivError
+
     try:
         return load_config(rootpath, env=os.environ, flags=_flags(options), testpaths=testpaths)
     except PivError as exc:
@@ -165,6 +169,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(CoverageGatePlugin(config, piv_config), "piv-coverage")
     if piv_config.rgr.mode != "off":
+        from pytest_piv.errors import PivError
         from pytest_piv.plugin.rgr import EvidencePlugin, RgrPlugin
 
         config.pluginmanager.register(EvidencePlugin(piv_config), "piv-evidence")
