@@ -101,19 +101,20 @@ def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None
 
 def outcome_of(rep: pytest.TestReport) -> Outcome | None:
     """The test outcome this phase report settles, or None when the test goes on."""
+    outcome = rep.outcome  # the attribute, not the properties: this runs for every test
     if rep.when == "call":
-        if rep.passed:
+        if outcome == "passed":
             return Outcome.XPASSED if hasattr(rep, "wasxfail") else Outcome.PASSED
-        if rep.skipped:
+        if outcome == "skipped":
             return Outcome.XFAILED if hasattr(rep, "wasxfail") else Outcome.SKIPPED
         return Outcome.FAILED
     if rep.when == "setup":
-        if rep.failed:
+        if outcome == "failed":
             return Outcome.ERROR
-        if rep.skipped:
+        if outcome == "skipped":
             return Outcome.XFAILED if hasattr(rep, "wasxfail") else Outcome.SKIPPED
         return None
-    return Outcome.ERROR if rep.failed else None
+    return Outcome.ERROR if outcome == "failed" else None
 
 
 class RgrPlugin:
@@ -240,7 +241,7 @@ class RgrPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call" and report.passed:
+        if report.outcome == "passed" and report.when != "call":
             return  # a passing setup or teardown settles nothing: most reports
         outcome = outcome_of(report)
         if outcome is None:

@@ -21,11 +21,16 @@ class Outcome(StrEnum):
 
     @property
     def is_red(self) -> bool:
-        return self in (Outcome.FAILED, Outcome.ERROR)
+        return self in RED_OUTCOMES
 
     @property
     def is_green(self) -> bool:
-        return self in (Outcome.PASSED, Outcome.XPASSED)
+        return self in GREEN_OUTCOMES
+
+
+#: for the per-test paths: a set lookup instead of a property call
+RED_OUTCOMES = frozenset({Outcome.FAILED, Outcome.ERROR})
+GREEN_OUTCOMES = frozenset({Outcome.PASSED, Outcome.XPASSED})
 
 
 class RedKind(StrEnum):

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from pytest_piv.rgr.model import (
     EMPTY,
+    GREEN_OUTCOMES,
+    RED_OUTCOMES,
     FileRecord,
     Observation,
     Outcome,
@@ -35,6 +37,7 @@ class Verdict(StrEnum):
     SKIPPED = "skipped"
 
 
+NOT_RUN_OUTCOMES = frozenset({Outcome.SKIPPED, Outcome.XFAILED})
 VIOLATIONS = frozenset({Verdict.NEVER_RED, Verdict.EDITED_GREEN, Verdict.REGRESSION})
 PENDING_RED = frozenset({Verdict.RED, Verdict.STILL_RED})
 
@@ -108,18 +111,18 @@ def judge_test(
     """The verdict of one test in this run, given the ledger before it."""
     nodeid = obs.nodeid
     prev = ledger.tests.get(nodeid)
-    if obs.outcome in (Outcome.SKIPPED, Outcome.XFAILED):
+    if obs.outcome in NOT_RUN_OUTCOMES:
         return TestVerdict(nodeid, Verdict.SKIPPED)
     valid = obs.red is not None and is_valid_red(obs.red.kind, policy)
     if adopting:
-        if obs.outcome.is_green:
+        if obs.outcome in GREEN_OUTCOMES:
             return TestVerdict(nodeid, Verdict.ADOPTED)
         return TestVerdict(nodeid, Verdict.RED if valid else Verdict.FAILING)
 
     changed = prev is None or prev.digest != obs.digest
     proven = ledger.is_proven(obs)
 
-    if obs.outcome.is_red:
+    if obs.outcome in RED_OUTCOMES:
         red = obs.red
         if changed or not proven:
             if valid:
@@ -135,7 +138,7 @@ def judge_test(
                 "result; " + _explain(nodeid),
             )
         regressed = prev is not None and prev.verdict == Verdict.REGRESSION.value
-        if prev is not None and (prev.outcome.is_green or regressed):
+        if prev is not None and (prev.outcome in GREEN_OUTCOMES or regressed):
             detail = f"{red.message} at {red.where()}" if red else "no details"
             return TestVerdict(
                 nodeid,
@@ -147,16 +150,16 @@ def judge_test(
 
     # the test passes
     if proven and not changed:
-        was_red = prev is not None and prev.outcome.is_red and prev.valid_red
+        was_red = prev is not None and prev.outcome in RED_OUTCOMES and prev.valid_red
         if was_red or (prev is None and obs.func_key in ledger.collection_reds):
             return TestVerdict(nodeid, Verdict.GREEN)
         return TestVerdict(nodeid, Verdict.UNCHANGED)
     if proven:
-        was_red = prev is not None and prev.outcome.is_red
+        was_red = prev is not None and prev.outcome in RED_OUTCOMES
         return TestVerdict(nodeid, Verdict.GREEN if was_red else Verdict.UNCHANGED)
     if obs.characterization:
         return TestVerdict(nodeid, Verdict.CHARACTERIZATION)
-    was_red = prev is not None and prev.valid_red and prev.outcome.is_red
+    was_red = prev is not None and prev.valid_red and prev.outcome in RED_OUTCOMES
     if was_red and prev is not None and prev.red_run_id is not None:  # noqa: SIM102
         if not ledger.source_changed_since(prev.red_run_id, current_source):
             return TestVerdict(

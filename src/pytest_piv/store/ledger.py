@@ -16,6 +16,7 @@ from typing import NamedTuple
 from pytest_piv.rgr.digests import TestDigest
 from pytest_piv.rgr.model import (
     EMPTY,
+    RED_OUTCOMES,
     FileRecord,
     Observation,
     Outcome,
@@ -190,11 +191,11 @@ _SEP = "\x1f"
 
 
 def _result_values(obs: Observation, verdict: TestVerdict) -> tuple[str | None, ...]:
-    red = obs.red
+    red = obs.red  # the enums are StrEnums: str values as they are
     return (
-        obs.outcome.value,
-        verdict.verdict.value,
-        red.kind.value if red else None,
+        obs.outcome,
+        verdict.verdict,
+        red.kind if red else None,
         red.where() if red else None,
         red.message if red else None,
         obs.digest,
@@ -216,11 +217,14 @@ def _record_results(conn: sqlite3.Connection, end: RunEnd) -> None:
     last = dict(conn.execute("SELECT nodeid, signature FROM last_results").fetchall())
     rows = []
     signatures = []
+    sep = _SEP
     for obs, verdict in end.judged:
-        values = _result_values(obs, verdict)
-        signature = _signature(values)
+        if obs.red is None:  # most tests: _signature(_result_values(...)), without the calls
+            signature = f"{obs.outcome}{sep}{verdict.verdict}{sep}{sep}{sep}{sep}{obs.digest or ''}"
+        else:
+            signature = _signature(_result_values(obs, verdict))
         if last.get(obs.nodeid) != signature:
-            rows.append((end.run_id, obs.nodeid, *values))
+            rows.append((end.run_id, obs.nodeid, *_result_values(obs, verdict)))
             signatures.append((obs.nodeid, signature))
     conn.executemany(
         f"INSERT OR REPLACE INTO results (run_id, nodeid, {_RESULT_COLUMNS})"
@@ -259,20 +263,21 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
             if verdict.verdict is Verdict.SKIPPED:
                 continue
             valid = verdict.verdict in PENDING_RED
-            if not complete and not (obs.outcome.is_red and valid):
+            is_red = obs.outcome in RED_OUTCOMES
+            if not complete and not (is_red and valid):
                 continue
             before = previous.get(obs.nodeid)
             red_run = None
-            if obs.outcome.is_red:
-                was_red = before is not None and Outcome(before[1]).is_red and before[4]
+            if is_red:
+                was_red = before is not None and before[1] in RED_OUTCOMES and before[4]
                 red_run = before[4] if was_red and before is not None else end.run_id
-            state = (
+            state = (  # the enums are StrEnums: equal to the strings the store returns
                 obs.digest,
-                obs.outcome.value,
-                obs.red.kind.value if obs.red else None,
+                obs.outcome,
+                obs.red.kind if obs.red else None,
                 int(valid),
                 red_run,
-                verdict.verdict.value,
+                verdict.verdict,
             )
             if before is not None and tuple(before) == state:
                 continue  # unchanged: most tests of most runs, not rewritten
@@ -293,7 +298,7 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
         if end.forget_unseen:
             # a full run that did not see a test means the test is gone; its history stays
             seen = {obs.nodeid for obs, _ in end.judged}
-            gone = [(n,) for (n,) in conn.execute("SELECT nodeid FROM tests") if n not in seen]
+            gone = [(n,) for n in previous if n not in seen]  # read in this transaction
             conn.executemany("DELETE FROM tests WHERE nodeid = ?", gone)
         if complete:
             greened = [(obs.func_key,) for obs, v in end.judged if v.verdict is Verdict.GREEN]
