@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,15 @@ def test_status_without_a_store_says_to_run_pytest_first(
 def test_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["frobnicate"]) == 2
     assert "No such command 'frobnicate'" in capsys.readouterr().err
+
+
+def test_a_command_imports_only_its_own_module_of_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.piv]\n", encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from pytest_piv.cli import main\n"
+        f"code = main(['--root', {str(tmp_path)!r}, 'config', 'show'])\n"
+        "print(code, ' '.join(sorted(m for m in sys.modules if m.startswith('pytest_piv.cli.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.splitlines()[-1] == "0 pytest_piv.cli.config_cmd pytest_piv.cli.context"

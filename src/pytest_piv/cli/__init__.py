@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 a gate failed, 2 usage error, 3 unexpected error (with a log
 
 from __future__ import annotations
 
+import importlib
 import sys
 import tempfile
 import traceback
@@ -15,19 +16,39 @@ from pathlib import Path
 import click
 
 from pytest_piv import __version__
-from pytest_piv.cli.bench import bench_group
-from pytest_piv.cli.config_cmd import config_group
-from pytest_piv.cli.coverage import coverage_group
-from pytest_piv.cli.log import log_command
-from pytest_piv.cli.rgr import rgr_group
-from pytest_piv.cli.state import state_group
-from pytest_piv.cli.status import status_command
 from pytest_piv.errors import PivError
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
+#: each command's module and object: imported when the command runs, so that
+#: ``piv coverage check`` does not pay for the benchmark gate's imports, and so on
+COMMANDS = {
+    "status": ("pytest_piv.cli.status", "status_command"),
+    "log": ("pytest_piv.cli.log", "log_command"),
+    "rgr": ("pytest_piv.cli.rgr", "rgr_group"),
+    "state": ("pytest_piv.cli.state", "state_group"),
+    "config": ("pytest_piv.cli.config_cmd", "config_group"),
+    "coverage": ("pytest_piv.cli.coverage", "coverage_group"),
+    "bench": ("pytest_piv.cli.bench", "bench_group"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, name = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module), name)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="piv")
 @click.option(
     "--root",
@@ -39,15 +60,6 @@ EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 def cli(ctx: click.Context, root: Path | None) -> None:
     """pytest-piv: quality gates for the Plan-Implement-Validate loop."""
     ctx.obj = root
-
-
-cli.add_command(status_command)
-cli.add_command(log_command)
-cli.add_command(rgr_group)
-cli.add_command(state_group)
-cli.add_command(config_group)
-cli.add_command(coverage_group)
-cli.add_command(bench_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
