@@ -144,6 +144,51 @@ async def f(s):
             await u(x)
 """,
     "syntax error": "def f(:\n    pass\n",
+    "unclosed bracket": "x = [1,\n     2\n",
+    "a statement outside a function": "return 1\n",
+    "docstring look-alikes": '''\
+f"not a docstring {1}"
+
+
+def a(): "same-line docstring"; x = 1
+
+
+def b():
+    b"bytes are not a docstring"
+
+
+def c():
+    ("parenthesized"
+     " and concatenated")
+    return 1
+
+
+def d():
+    "a call on a string".strip()
+
+
+def e():
+    ("a")("b")
+
+
+class F: "class docstring"
+
+
+async def g():
+    r"""raw docstring"""
+    if True:
+        def h():
+            \'\'\'nested\'\'\'
+            return 2
+        return h
+
+
+def i(
+    x,
+):  # a comment after the header
+    "after a multi-line header"
+''',
+    "no docstring at all": "import os\n\nx = os.sep\n",
     "f-strings and nested brackets": """\
 name = "x"
 text = f"{name!r:>{10}} {'a' if name else 'b'}"
@@ -158,6 +203,7 @@ def test_on_python_311_the_c_token_parser_is_the_one_used() -> None:
 
 
 @needs_311
+@pytest.mark.filterwarnings("ignore:'str' object is not callable:SyntaxWarning")
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 @pytest.mark.parametrize("arcs", [False, True], ids=["lines", "branches"])
 def test_each_tricky_shape_parses_as_coverage_py_parses_it(shape: str, arcs: bool) -> None:
@@ -196,3 +242,27 @@ def test_without_the_c_tokenizer_coverage_pys_own_parser_is_used(
 ) -> None:
     monkeypatch.setattr(fast_parser, "_TokenizerIter", None)
     assert parser_class() is PythonParser
+
+
+@needs_311
+@pytest.mark.filterwarnings("ignore:'str' object is not callable:SyntaxWarning")
+def test_a_file_without_exclusions_is_parsed_without_building_an_ast() -> None:
+    parser = CTokenParser(text=SHAPES["docstring look-alikes"], exclude=EXCLUDE)
+    parser.parse_source()
+    assert parser._ast_root is None
+    assert parser.statements == facts_of(PythonParser, SHAPES["docstring look-alikes"])
+
+
+@needs_311
+def test_branch_data_builds_the_ast_the_arcs_need() -> None:
+    text = SHAPES["comments, continuations and nesting"].replace("# pragma: no cover", "")
+    parser = CTokenParser(text=text, exclude=EXCLUDE)
+    parser.parse_source()
+    assert parser._ast_root is None
+    assert parser.arcs() == facts(PythonParser, text, arcs=True)[3]
+
+
+def facts_of(parser_type: type[PythonParser], text: str) -> set[int]:
+    parser = parser_type(text=text, exclude=EXCLUDE)
+    parser.parse_source()
+    return parser.statements
