@@ -242,3 +242,29 @@ def test_adopting_a_project_with_hundreds_of_passing_tests_judges_only_what_chan
     assert judged.ret == 1
     judged.assert_outcomes(passed=301, failed=1)
     judged.stdout.fnmatch_lines(["piv: VIOLATION — 1 RGR violation(s)"])
+
+
+def test_a_characterization_mark_on_the_class_covers_its_tests(project: Project) -> None:
+    project.run()
+    project.append(
+        "tests/test_cart.py",
+        "\n\nimport pytest\n\n\n@pytest.mark.piv_characterization\nclass TestPinned:\n"
+        "    def test_one(self):\n        assert subtotal([1]) == 1\n",
+    )
+    result = project.run()
+    assert result.ret == 0
+    verdicts = project.last_run()
+    assert verdicts["tests/test_cart.py::TestPinned::test_one"][0] == "characterization"
+
+
+def test_a_strict_xpass_fails_without_an_exception_and_is_no_valid_red(project: Project) -> None:
+    project.run()
+    project.append(
+        "tests/test_cart.py",
+        "\n\nimport pytest\n\n\n@pytest.mark.xfail(strict=True)\n"
+        "def test_not_broken_after_all():\n    assert True\n",
+    )
+    result = project.run()
+    assert result.ret == 1
+    verdict, red_kind = project.last_run()["tests/test_cart.py::test_not_broken_after_all"]
+    assert (verdict, red_kind) == ("wrong-red", None)

@@ -172,8 +172,9 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_piv.errors import PivError
         from pytest_piv.plugin.rgr import EvidencePlugin, RgrPlugin
 
-        config.pluginmanager.register(EvidencePlugin(piv_config), "piv-evidence")
-        if not hasattr(config, "workerinput"):
+        if hasattr(config, "workerinput"):  # an xdist worker: see plugin/rgr.py
+            config.pluginmanager.register(EvidencePlugin(piv_config), "piv-evidence")
+        else:
             try:
                 plugin = RgrPlugin(config, piv_config)
             except PivError as exc:

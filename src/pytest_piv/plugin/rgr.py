@@ -1,9 +1,12 @@
 """The RGR feature's pytest shell.
 
-``EvidencePlugin`` runs in every process (xdist workers included) and attaches plain data
-to reports: the red kind of a failure, the characterization mark. ``RgrPlugin`` runs only
-in the controller: it reads the ledger, judges each test as its report arrives, and writes
-the run to the store once, at the end.
+``RgrPlugin`` runs in the process that reports (the controller under xdist): it reads the
+ledger, judges each test as its report arrives, and writes the run to the store once, at
+the end. A failure's red kind needs the exception, which lives only where the test ran: in
+a single process ``RgrPlugin`` classifies it in ``pytest_exception_interact`` (called right
+after the failing report is logged, so that failure is judged then), and in xdist workers
+``EvidencePlugin`` attaches it to the report before the report is sent. The
+characterization mark travels in ``report.keywords``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pytest_piv.rgr.digests import (
     function_nodeid,
     split_nodeid,
 )
-from pytest_piv.rgr.model import Observation, Outcome, Red, RedKind
+from pytest_piv.rgr.model import RED_OUTCOMES, Observation, Outcome, Red, RedKind
 from pytest_piv.rgr.phase import RunSummary, summarize
 from pytest_piv.rgr.rules import (
     LineCheck,
@@ -43,12 +46,11 @@ from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, 
 
 RED_ATTR = "piv_red"
 CHARACTERIZATION = "piv_characterization"
-#: the report attribute is named after the marker it records
-CHAR_ATTR = CHARACTERIZATION
 
 
 class EvidencePlugin:
-    """Attaches RGR facts to test and collection reports, where the exception still lives."""
+    """In an xdist worker: attaches the red kind to failing test and collection reports,
+    where the exception still lives, before the report travels to the controller."""
 
     def __init__(self, piv: PivConfig) -> None:
         self.facts = ProjectFacts(piv.root, piv.roles)
@@ -61,9 +63,6 @@ class EvidencePlugin:
         if call.excinfo is not None and rep.failed:
             red = classify_excinfo(call.excinfo, call.when, self.facts)
             setattr(rep, RED_ATTR, red_to_dict(red))
-        # the mark only matters for a test that passes, which the call phase settles
-        if call.when == "call" and _marked_characterization(item):
-            setattr(rep, CHAR_ATTR, True)
         return rep
 
     @pytest.hookimpl(wrapper=True)
@@ -76,14 +75,6 @@ class EvidencePlugin:
             red = classify_excinfo(call.excinfo, "collection", self.facts)
             setattr(rep, RED_ATTR, red_to_dict(red))
         return rep
-
-
-def _marked_characterization(item: pytest.Item) -> bool:
-    # keywords hold the names of the marks of the item and its parents: a cheap first test
-    # before the marker walk, which would otherwise run for every test
-    if CHARACTERIZATION not in item.keywords:
-        return False
-    return item.get_closest_marker(CHARACTERIZATION) is not None
 
 
 def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None:
@@ -135,6 +126,11 @@ class RgrPlugin:
         self.summary: RunSummary | None = None
         self.run_id = 0
         self.store_error: str | None = None
+        self.facts = ProjectFacts(piv.root, piv.roles)
+        #: under xdist, reports come from workers with their red kind attached
+        self.distributed = config.pluginmanager.hasplugin("dsession")
+        #: failing reports waiting for their exception (pytest_exception_interact)
+        self.pending: dict[str, tuple[pytest.TestReport, Outcome]] = {}
 
     # -- session start ---------------------------------------------------------------
 
@@ -241,6 +237,8 @@ class RgrPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.pending:  # a failure without an exception to classify (e.g. strict XPASS)
+            self._flush_pending()
         if report.outcome == "passed" and report.when != "call":
             return  # a passing setup or teardown settles nothing: most reports
         outcome = outcome_of(report)
@@ -249,6 +247,36 @@ class RgrPlugin:
         nodeid = report.nodeid
         if report.when == "teardown" and nodeid not in self.observed:
             return
+        if outcome in RED_OUTCOMES and not self.distributed and RED_ATTR not in report.__dict__:
+            # its red kind comes with pytest_exception_interact, right after this hook
+            self.pending[nodeid] = (report, outcome)
+            return
+        self._observe(report, outcome)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_exception_interact(
+        self,
+        node: pytest.Item | pytest.Collector,
+        call: pytest.CallInfo[Any],
+        report: pytest.TestReport | pytest.CollectReport,
+    ) -> None:
+        if call.excinfo is None or not report.failed or RED_ATTR in report.__dict__:
+            return
+        when = "collection" if isinstance(report, pytest.CollectReport) else call.when
+        red = classify_excinfo(call.excinfo, when, self.facts)
+        setattr(report, RED_ATTR, red_to_dict(red))
+        pending = self.pending.pop(report.nodeid, None)
+        if pending is not None:
+            self._observe(*pending)
+
+    def _flush_pending(self) -> None:
+        pending, self.pending = self.pending, {}
+        for rep, outcome in pending.values():
+            self._observe(rep, outcome)
+
+    def _observe(self, report: pytest.TestReport, outcome: Outcome) -> None:
+        """Judge the test of one settling report; in enforce mode, fail a rule-breaker."""
+        nodeid = report.nodeid
         path, qualname, _ = split_nodeid(nodeid)
         _, digests = self._digests_of(path)
         digest = digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
@@ -259,7 +287,7 @@ class RgrPlugin:
             func_key=function_nodeid(path, qualname),
             full_digest=digest.full,
             red=red_from_report(report),
-            characterization=bool(getattr(report, CHAR_ATTR, False)),
+            characterization=CHARACTERIZATION in report.keywords,
         )
         verdict = self._judge(obs)
         if (
@@ -351,6 +379,7 @@ class RgrPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._flush_pending()
         with gc_paused():
             self._finish(session, int(exitstatus))
 
