@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from pytest_piv.baselines.settings import BenchSettings, parse_bench_table
 from pytest_piv.coverage.settings import CoverageSettings, parse_coverage_table, parse_percent
@@ -26,10 +26,11 @@ RgrPolicy = Literal["strict", "standard", "lenient"]
 DEFAULT_TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py")
 DEFAULT_EXCLUDE = (".*/**", "venv/**", "build/**", "dist/**", "node_modules/**")
 DEFAULT_DB = ".piv/piv.db"
+#: the default of PivConfig.origins: empty, read-only
+EMPTY_ORIGINS: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class RgrConfig:
+class RgrConfig(NamedTuple):
     """``[tool.piv.rgr]``: how Red-Green-Refactor ordering is judged."""
 
     mode: RgrMode = "enforce"
@@ -37,8 +38,7 @@ class RgrConfig:
     coverage: bool = False
 
 
-@dataclass(frozen=True)
-class PivConfig:
+class PivConfig(NamedTuple):
     """Everything pytest-piv was told, resolved once."""
 
     root: Path
@@ -47,9 +47,9 @@ class PivConfig:
     exclude: tuple[str, ...]
     db: Path
     rgr: RgrConfig = RgrConfig()
-    coverage: CoverageSettings = field(default_factory=CoverageSettings)
-    bench: BenchSettings = field(default_factory=BenchSettings)
-    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+    coverage: CoverageSettings = CoverageSettings()
+    bench: BenchSettings = BenchSettings()
+    origins: Mapping[str, str] = EMPTY_ORIGINS
 
     @property
     def roles(self) -> FileRoles:
@@ -114,8 +114,7 @@ def _quoted(*choices: str) -> str:
     return "one of " + ", ".join(f'"{c}"' for c in choices)
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One configuration key: how to parse it and where else it can be set."""
 
     key: str
@@ -245,7 +244,7 @@ def _bench_settings(
         for value, origin in layers:
             if value is not None:
                 parsed = parse_bench_table({key: value}, origin)
-                settings = replace(settings, **{key: getattr(parsed, key)})
+                settings = settings._replace(**{key: getattr(parsed, key)})
                 origins[f"bench.{key}"] = origin
     return settings, origins
 
@@ -345,7 +344,7 @@ def _coverage_overrides(
                 expected = "a number from 0 to 100" if parse is parse_percent else "a git ref"
                 raise ConfigError(key, value, expected, origin) from None
             origins[key] = origin
-    return replace(settings, **changes) if changes else settings  # type: ignore[arg-type]
+    return settings._replace(**changes) if changes else settings  # type: ignore[arg-type]
 
 
 def coverage_values(settings: CoverageSettings) -> dict[str, object]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
 @lru_cache(maxsize=256)
@@ -63,8 +63,7 @@ def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return combined is not None and combined.match(path) is not None
 
 
-@dataclass(frozen=True)
-class FileRoles:
+class FileRoles(NamedTuple):
     """Which project files are tests and which are the code under test."""
 
     tests: tuple[str, ...]

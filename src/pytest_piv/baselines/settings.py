@@ -9,8 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pytest_piv.errors import ConfigError
 
@@ -18,8 +17,7 @@ BenchMode = Literal["enforce", "warn", "off"]
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
-@dataclass(frozen=True)
-class BenchSettings:
+class BenchSettings(NamedTuple):
     """How benchmarks are gated.
 
     ``mode`` is ``enforce`` (a regression fails the run), ``warn`` (reported only) or
@@ -149,7 +147,7 @@ def parse_bench_table(table: Mapping[str, object], origin: str) -> BenchSettings
             changes[key] = parse(value)
         except (ValueError, TypeError):
             raise ConfigError(f"[tool.piv.bench] {key}", value, expected, origin) from None
-    return replace(BenchSettings(), **changes)
+    return BenchSettings()._replace(**changes)
 
 
 def _parse_thresholds(value: object, origin: str) -> tuple[tuple[str, float], ...]:

@@ -8,9 +8,8 @@ depends on float rounding.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 from pytest_piv.errors import ConfigError
 
@@ -30,8 +29,7 @@ SUBSET_CHOICES = ("report", "targeted")
 CORE_CHOICES = ("auto", "sysmon", "ctrace", "pytrace")
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One minimum for a set of files, named by a path glob or a dotted module prefix."""
 
     name: str
@@ -51,8 +49,7 @@ class Rule:
         return "the default rule (fail_under)" if self.is_default else f'rule "{self.name}"'
 
 
-@dataclass(frozen=True)
-class CoverageSettings:
+class CoverageSettings(NamedTuple):
     """Everything the coverage gate was told; the default is a valid, disabled gate."""
 
     fail_under: Fraction | None = None
