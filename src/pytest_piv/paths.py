@@ -77,6 +77,18 @@ class FileRoles(NamedTuple):
         found = _roles_regex(self.exclude, self.tests, self.source).match(path)
         return None if found is None else _ROLE_OF_GROUP[found.lastgroup or "excluded"]
 
+    def roles_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """:meth:`role` of many paths, in one loop: each path that has a role, with it."""
+        match = _roles_regex(self.exclude, self.tests, self.source).match
+        of_group = _ROLE_OF_GROUP
+        found: dict[str, str] = {}
+        for path in paths:
+            if path.endswith(".py") and (hit := match(path)) is not None:
+                role = of_group[hit.lastgroup or "excluded"]
+                if role is not None:
+                    found[path] = role
+        return found
+
 
 _ROLE_OF_GROUP: dict[str, str | None] = {"excluded": None, "test": "test", "source": "source"}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -33,10 +34,9 @@ class TreeState(NamedTuple):
 
     @property
     def tree_id(self) -> str:
-        h = hashlib.sha1(usedforsecurity=False)
-        for path in sorted(self.files):
-            h.update(f"{path}\0{self.files[path]}\n".encode())
-        return h.hexdigest()
+        files = self.files
+        text = "".join([f"{path}\0{files[path]}\n" for path in sorted(files)])
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
     def of_role(self, role: str) -> dict[str, str]:
         return {p: d for p, d in self.files.items() if self.roles[p] == role}
@@ -156,29 +156,23 @@ class TreeStateJob:
         return _git_tree_state(self.root, self.roles, self.head, listing)
 
 
+#: one entry of ``git ls-files -z -t -s``: ``? path`` (untracked) or
+#: ``TAG MODE BLOB STAGE<tab>path`` (H cached, C changed in the work tree, S, M, ...)
+_LISTING_ENTRY = re.compile(r"\? ([^\0]+)\0|([^ \0?]+) ([0-7]+) ([0-9a-f]+) [0-3]\t([^\0]+)\0")
+
+
 def _git_tree_state(root: Path, roles: FileRoles, head: str | None, listing: str) -> TreeState:
     index: dict[str, str] = {}
     modified: set[str] = set()
     untracked: set[str] = set()
-    for entry in listing.split("\0"):
-        tag, _, rest = entry.partition(" ")
-        if tag == "?":
-            untracked.add(rest)
-            continue
-        meta, _, path = rest.partition("\t")
-        if not path:
-            continue
-        if tag == "C":
+    for other, tag, mode, blob, path in _LISTING_ENTRY.findall(listing):
+        if other:
+            untracked.add(other)
+        elif tag == "C":
             modified.add(path)
-            continue
-        parts = meta.split()
-        if len(parts) >= 2 and parts[0] != "160000":
-            index[path] = parts[1]
-    file_roles: dict[str, str] = {}
-    for path in (*index, *untracked):
-        role = roles.role(path)
-        if role is not None:
-            file_roles[path] = role
+        elif mode != "160000":  # a submodule is not a file
+            index[path] = blob
+    file_roles = roles.roles_of((*index, *untracked))
     to_hash = sorted(
         p
         for p in file_roles

@@ -34,6 +34,17 @@ def test_tests_win_over_source_and_excludes_win_over_both() -> None:
     assert roles.role("README.md") is None
 
 
+def test_the_roles_of_many_paths_are_each_paths_role_leaving_out_the_roleless() -> None:
+    roles = FileRoles(tests=("test_*.py",), source=("**/*.py",), exclude=("build/**",))
+    paths = ["pkg/test_a.py", "pkg/a.py", "build/a.py", "README.md", "x.py"]
+    assert roles.roles_of(paths) == {
+        "pkg/test_a.py": "test",
+        "pkg/a.py": "source",
+        "x.py": "source",
+    }
+    assert roles.roles_of(paths) == {p: r for p in paths if (r := roles.role(p)) is not None}
+
+
 @pytest.mark.parametrize(
     ("path", "name"),
     [("src/shop/cart.py", "shop.cart"), ("shop/__init__.py", "shop"), ("app.py", "app")],

@@ -51,6 +51,22 @@ def test_tree_state_uses_git_blob_ids_for_tracked_modified_and_untracked_files(
     assert dirty.tree_id != clean.tree_id
 
 
+def test_file_names_with_spaces_tabs_and_question_marks_are_listed_whole(
+    tmp_path: Path,
+) -> None:
+    make_repo(tmp_path)
+    odd = ["src/with space.py", "src/with\ttab.py", "src/? what.py"]
+    for name in odd:
+        (tmp_path / name).write_text("X = 1\n")
+    git(tmp_path, "add", odd[0], odd[1])
+    git(tmp_path, "commit", "-qm", "odd names")
+    (tmp_path / "src" / "new ? one.py").write_text("Y = 1\n")
+    state = collect_tree_state(tmp_path, ROLES)
+    assert set(state.files) == {"src/a.py", "tests/test_a.py", *odd, "src/new ? one.py"}
+    assert state.dirty == {"src/? what.py", "src/new ? one.py"}
+    assert state.files["src/with\ttab.py"] == blob_digest(b"X = 1\n")
+
+
 def test_two_identical_tree_states_have_the_same_id(tmp_path: Path) -> None:
     make_repo(tmp_path)
     assert (

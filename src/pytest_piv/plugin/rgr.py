@@ -127,10 +127,11 @@ class RgrPlugin:
         self.run_id = 0
         self.store_error: str | None = None
         self.facts = ProjectFacts(piv.root, piv.roles)
-        #: under xdist, reports come from workers with their red kind attached
-        self.distributed = config.pluginmanager.hasplugin("dsession")
+        #: under xdist, reports come from workers with their red kind attached (known at
+        #: session start: xdist registers its controller after this plugin's configure)
+        self.distributed = False
         #: failing reports waiting for their exception (pytest_exception_interact)
-        self.pending: dict[str, tuple[pytest.TestReport, Outcome]] = {}
+        self.pending: dict[str, tuple[pytest.TestReport, Outcome, str]] = {}
 
     # -- session start ---------------------------------------------------------------
 
@@ -147,6 +148,9 @@ class RgrPlugin:
         except sqlite3.DatabaseError as exc:  # a valid header over corrupt pages
             raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
         self.adopting = not self.ledger.adopted
+        self.distributed = self.config.pluginmanager.hasplugin("dsession")
+        if self.distributed:  # failed collections arrive as reports, not as exceptions
+            self.config.pluginmanager.register(WorkerCollectReports(self), "piv-collect-reports")
         ledger.close_abandoned_runs(self.conn)
         self.run_id = self._start_run()
 
@@ -249,9 +253,9 @@ class RgrPlugin:
             return
         if outcome in RED_OUTCOMES and not self.distributed and RED_ATTR not in report.__dict__:
             # its red kind comes with pytest_exception_interact, right after this hook
-            self.pending[nodeid] = (report, outcome)
+            self.pending[nodeid] = (report, outcome, nodeid)
             return
-        self._observe(report, outcome)
+        self._observe(report, outcome, nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_exception_interact(
@@ -262,8 +266,12 @@ class RgrPlugin:
     ) -> None:
         if call.excinfo is None or not report.failed or RED_ATTR in report.__dict__:
             return
-        when = "collection" if isinstance(report, pytest.CollectReport) else call.when
-        red = classify_excinfo(call.excinfo, when, self.facts)
+        if isinstance(report, pytest.CollectReport):
+            red = classify_excinfo(call.excinfo, "collection", self.facts)
+            setattr(report, RED_ATTR, red_to_dict(red))
+            self._collection_failed(report)
+            return
+        red = classify_excinfo(call.excinfo, call.when, self.facts)
         setattr(report, RED_ATTR, red_to_dict(red))
         pending = self.pending.pop(report.nodeid, None)
         if pending is not None:
@@ -271,12 +279,11 @@ class RgrPlugin:
 
     def _flush_pending(self) -> None:
         pending, self.pending = self.pending, {}
-        for rep, outcome in pending.values():
-            self._observe(rep, outcome)
+        for rep, outcome, nodeid in pending.values():
+            self._observe(rep, outcome, nodeid)
 
-    def _observe(self, report: pytest.TestReport, outcome: Outcome) -> None:
+    def _observe(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
         """Judge the test of one settling report; in enforce mode, fail a rule-breaker."""
-        nodeid = report.nodeid
         path, qualname, _ = split_nodeid(nodeid)
         _, digests = self._digests_of(path)
         digest = digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
@@ -299,9 +306,8 @@ class RgrPlugin:
             report.longrepr = f"piv: {verdict.message}"
             report.sections.append(("piv", f"hint: {verdict.hint}"))
 
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if not report.failed:
-            return
+    def _collection_failed(self, report: pytest.CollectReport) -> None:
+        """A test file that cannot be collected: each of its test functions is judged."""
         self.collection_errors += 1
         red = red_from_report(report)
         path = report.nodeid.split("::")[0]
@@ -502,6 +508,21 @@ class RgrPlugin:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.conn.close()
+
+
+class WorkerCollectReports:
+    """Under xdist, the controller's view of collection errors: the workers' reports.
+
+    (In a single process, ``RgrPlugin.pytest_exception_interact`` sees them, and no hook
+    runs for each of the thousands of collectors that succeed.)
+    """
+
+    def __init__(self, rgr: RgrPlugin) -> None:
+        self.rgr = rgr
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.rgr._collection_failed(report)
 
 
 def _is_test_name(qualname: str) -> bool:

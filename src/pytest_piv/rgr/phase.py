@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from pytest_piv.rgr.rules import PENDING_RED, LineCheck, TestVerdict, Verdict, format_lines
+from pytest_piv.rgr.rules import (
+    PENDING_RED,
+    VIOLATIONS,
+    LineCheck,
+    TestVerdict,
+    Verdict,
+    format_lines,
+)
 
 
 class RunSummary(NamedTuple):
@@ -43,7 +50,7 @@ def summarize(
     by: dict[Verdict, list[TestVerdict]] = {}
     for v in verdicts:
         by.setdefault(v.verdict, []).append(v)
-    violations = [v.sentence() for v in verdicts if v.is_violation]
+    violations = [v.sentence() for v in verdicts if v.verdict in VIOLATIONS]
     notes = [v.sentence() for v in by.get(Verdict.WRONG_RED, [])]
     if chars := by.get(Verdict.CHARACTERIZATION):
         notes.append(
