@@ -8,7 +8,6 @@ hashing at all: only files git reports as modified or untracked are hashed, by
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -227,6 +226,8 @@ def read_blob(root: Path, digest: str) -> bytes | None:
 
 def changed_lines(old: str | None, new: str) -> set[int]:
     """Line numbers of *new* that were added or changed relative to *old* (1-based)."""
+    import difflib  # only when a run has changed source lines to check
+
     new_lines = new.splitlines()
     if old is None:
         return set(range(1, len(new_lines) + 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_piv.paths import FileRoles, matches_any, module_name
-from pytest_piv.rgr.digests import func_key, function_digests, split_nodeid
+from pytest_piv.rgr.digests import func_key, function_digests, split_nodeid, split_test_nodeid
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,19 @@ def test_a_file_that_does_not_parse_has_no_digests() -> None:
 def test_node_ids_split_into_path_qualname_and_parameters() -> None:
     assert split_nodeid("tests/t.py::TestC::test_x[a-1]") == ("tests/t.py", "TestC.test_x", "[a-1]")
     assert func_key("tests/t.py::TestC::test_x[a::b]") == "tests/t.py::TestC::test_x"
+
+
+@pytest.mark.parametrize(
+    "nodeid",
+    [
+        "tests/t.py::test_x",
+        "tests/t.py::TestC::test_x[a-1]",
+        "tests/t.py::TestC::test_x[a::b]",
+        "tests/t.py::test_y[]",
+        "tests/t.py",
+        "tests/doc.txt::doc.txt",
+    ],
+)
+def test_the_one_step_split_agrees_with_split_nodeid_and_func_key(nodeid: str) -> None:
+    path, qualname, _ = split_nodeid(nodeid)
+    assert split_test_nodeid(nodeid) == (path, qualname, func_key(nodeid))

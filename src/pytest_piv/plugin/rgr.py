@@ -15,12 +15,11 @@ import contextlib
 import functools
 import sqlite3
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_piv.config import PivConfig
-from pytest_piv.plugin.evidence import ProjectFacts, classify_excinfo, red_to_dict
 from pytest_piv.plugin.gc_pause import gc_paused
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
@@ -29,7 +28,7 @@ from pytest_piv.rgr.digests import (
     file_digest_fallback,
     function_digests,
     function_nodeid,
-    split_nodeid,
+    split_test_nodeid,
 )
 from pytest_piv.rgr.model import RED_OUTCOMES, Observation, Outcome, Red, RedKind
 from pytest_piv.rgr.phase import RunSummary, summarize
@@ -44,7 +43,12 @@ from pytest_piv.rgr.rules import (
 from pytest_piv.store import connect, ledger, unreadable
 from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blob
 
+if TYPE_CHECKING:
+    from pytest_piv.plugin.evidence import ProjectFacts
+
 RED_ATTR = "piv_red"
+#: the verdicts that fail a passing test in enforce mode
+FAILED_BY_PIV = frozenset({Verdict.NEVER_RED, Verdict.EDITED_GREEN})
 CHARACTERIZATION = "piv_characterization"
 
 
@@ -53,6 +57,8 @@ class EvidencePlugin:
     where the exception still lives, before the report travels to the controller."""
 
     def __init__(self, piv: PivConfig) -> None:
+        from pytest_piv.plugin.evidence import ProjectFacts
+
         self.facts = ProjectFacts(piv.root, piv.roles)
 
     @pytest.hookimpl(wrapper=True)
@@ -61,8 +67,7 @@ class EvidencePlugin:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         rep = yield
         if call.excinfo is not None and rep.failed:
-            red = classify_excinfo(call.excinfo, call.when, self.facts)
-            setattr(rep, RED_ATTR, red_to_dict(red))
+            attach_red(rep, call.excinfo, call.when, self.facts)
         return rep
 
     @pytest.hookimpl(wrapper=True)
@@ -72,9 +77,20 @@ class EvidencePlugin:
         rep = yield
         call = rep.__dict__.get("call")
         if rep.failed and call is not None and call.excinfo is not None:
-            red = classify_excinfo(call.excinfo, "collection", self.facts)
-            setattr(rep, RED_ATTR, red_to_dict(red))
+            attach_red(rep, call.excinfo, "collection", self.facts)
         return rep
+
+
+def attach_red(
+    rep: pytest.TestReport | pytest.CollectReport,
+    excinfo: pytest.ExceptionInfo[BaseException],
+    when: str,
+    facts: ProjectFacts,
+) -> None:
+    """Classify a failure and attach its red kind to the report as plain data."""
+    from pytest_piv.plugin.evidence import classify_excinfo, red_to_dict  # on failures only
+
+    setattr(rep, RED_ATTR, red_to_dict(classify_excinfo(excinfo, when, facts)))
 
 
 def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None:
@@ -126,7 +142,6 @@ class RgrPlugin:
         self.summary: RunSummary | None = None
         self.run_id = 0
         self.store_error: str | None = None
-        self.facts = ProjectFacts(piv.root, piv.roles)
         #: under xdist, reports come from workers with their red kind attached (known at
         #: session start: xdist registers its controller after this plugin's configure)
         self.distributed = False
@@ -165,6 +180,13 @@ class RgrPlugin:
                     self.conn, tree.of_role("test").values()
                 )
         return tree
+
+    @functools.cached_property
+    def facts(self) -> ProjectFacts:
+        """What classifying a failure needs to know of the project: built on a first failure."""
+        from pytest_piv.plugin.evidence import ProjectFacts
+
+        return ProjectFacts(self.piv.root, self.piv.roles)
 
     @functools.cached_property
     def current_source(self) -> dict[str, str]:
@@ -267,12 +289,10 @@ class RgrPlugin:
         if call.excinfo is None or not report.failed or RED_ATTR in report.__dict__:
             return
         if isinstance(report, pytest.CollectReport):
-            red = classify_excinfo(call.excinfo, "collection", self.facts)
-            setattr(report, RED_ATTR, red_to_dict(red))
+            attach_red(report, call.excinfo, "collection", self.facts)
             self._collection_failed(report)
             return
-        red = classify_excinfo(call.excinfo, call.when, self.facts)
-        setattr(report, RED_ATTR, red_to_dict(red))
+        attach_red(report, call.excinfo, call.when, self.facts)
         pending = self.pending.pop(report.nodeid, None)
         if pending is not None:
             self._observe(*pending)
@@ -284,21 +304,24 @@ class RgrPlugin:
 
     def _observe(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
         """Judge the test of one settling report; in enforce mode, fail a rule-breaker."""
-        path, qualname, _ = split_nodeid(nodeid)
+        path, qualname, func_key = split_test_nodeid(nodeid)
         _, digests = self._digests_of(path)
         digest = digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
         obs = Observation(
-            nodeid=nodeid,
-            outcome=outcome,
-            digest=digest.body,
-            func_key=function_nodeid(path, qualname),
-            full_digest=digest.full,
-            red=red_from_report(report),
-            characterization=CHARACTERIZATION in report.keywords,
+            nodeid,
+            outcome,
+            digest.body,
+            func_key,
+            digest.full,
+            red_from_report(report) if RED_ATTR in report.__dict__ else None,
+            CHARACTERIZATION in report.keywords,
         )
-        verdict = self._judge(obs)
+        verdict = judge_test(
+            obs, self.ledger, self.piv.rgr.policy, self.current_source, adopting=self.adopting
+        )
+        self.observed[nodeid] = (obs, verdict)
         if (
-            verdict.verdict in (Verdict.NEVER_RED, Verdict.EDITED_GREEN)
+            verdict.verdict in FAILED_BY_PIV
             and self.piv.rgr.mode == "enforce"
             and report.when == "call"
         ):

@@ -74,6 +74,18 @@ def split_nodeid(nodeid: str) -> tuple[str, str, str]:
     return path, rest.replace("::", "."), params
 
 
+def split_test_nodeid(nodeid: str) -> tuple[str, str, str]:
+    """``tests/t.py::C::test_x[1]`` -> ``("tests/t.py", "C.test_x", "tests/t.py::C::test_x")``:
+    :func:`split_nodeid` and :func:`func_key` in one step, for the per-test path."""
+    path, _, rest = nodeid.partition("::")
+    if rest.endswith("]") and "[" in rest:
+        rest = rest[: rest.index("[")]
+    elif "." not in rest:
+        return path, rest.replace("::", "."), nodeid  # most tests: the key is the node id
+    qualname = rest.replace("::", ".")
+    return path, qualname, function_nodeid(path, qualname)
+
+
 def func_key(nodeid: str) -> str:
     """The node id of the test function, without parametrize ids."""
     path, qualname, _ = split_nodeid(nodeid)
