@@ -12,6 +12,16 @@ from typing import NamedTuple
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """Translate a path glob to a regex over ``/``-separated relative paths.
 
+    (:func:`glob_pattern` gives the regex's text: compiling costs more than translating,
+    so combined regexes are built from the texts.)
+    """
+    return re.compile(glob_pattern(pattern))
+
+
+@lru_cache(maxsize=256)
+def glob_pattern(pattern: str) -> str:
+    """The text of :func:`glob_regex`.
+
     ``**`` matches any number of directories (including none), ``*`` and ``?`` stay
     inside one path segment, ``[...]`` is a character class. A pattern without ``/``
     matches the file name at any depth, as ``.gitignore`` does.
@@ -47,14 +57,14 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("".join(out) + r"\Z")
+    return "".join(out) + r"\Z"
 
 
 @lru_cache(maxsize=64)
 def _any_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{glob_regex(p).pattern})" for p in patterns))
+    return re.compile("|".join(f"(?:{glob_pattern(p)})" for p in patterns))
 
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
@@ -102,7 +112,7 @@ def _roles_regex(
     groups = []
     for name, patterns in (("excluded", exclude), ("test", tests), ("source", source)):
         if patterns:
-            body = "|".join(f"(?:{glob_regex(p).pattern})" for p in patterns)
+            body = "|".join(f"(?:{glob_pattern(p)})" for p in patterns)
             groups.append(f"(?P<{name}>{body})")
     return re.compile("|".join(groups) or r"(?!)")
 
