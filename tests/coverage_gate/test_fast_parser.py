@@ -266,3 +266,10 @@ def facts_of(parser_type: type[PythonParser], text: str) -> set[int]:
     parser = parser_type(text=text, exclude=EXCLUDE)
     parser.parse_source()
     return parser.statements
+
+
+@needs_311
+def test_a_coverage_py_release_the_parser_was_not_checked_against_gets_its_own_parser() -> None:
+    assert parser_class((7, 16)) is PythonParser
+    assert parser_class((8, 0)) is PythonParser
+    assert parser_class((7, 17)) is CTokenParser

@@ -24,6 +24,7 @@ import token
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import coverage
 from coverage.parser import PythonParser
 
 try:  # coverage.py internals this parser reuses; without them, coverage.py's own parser
@@ -309,8 +310,15 @@ def _subclasses(kind: type[ast.AST]) -> list[type[ast.AST]]:
 _BODIES = _body_fields()
 
 
-def parser_class() -> type[PythonParser]:
-    """The fastest parser that gives coverage.py's facts on this interpreter."""
-    if _TokenizerIter is None or ByteParser is None:
+#: the coverage.py releases whose parser internals ``CTokenParser`` was checked against
+#: (the corpus test compares the two parsers on every run of the suite)
+CHECKED_COVERAGE = ((7, 17), (8, 0))
+
+
+def parser_class(coverage_version: tuple[int, ...] | None = None) -> type[PythonParser]:
+    """The fastest parser that gives coverage.py's facts on this interpreter and release."""
+    version = coverage_version or coverage.version_info[:2]
+    low, high = CHECKED_COVERAGE
+    if _TokenizerIter is None or ByteParser is None or not low <= tuple(version) < high:
         return PythonParser
     return CTokenParser
