@@ -82,10 +82,7 @@ class FileRoles(NamedTuple):
 
     def role(self, path: str) -> str | None:
         """``"test"``, ``"source"`` or ``None`` for a relative path."""
-        if not path.endswith(".py"):
-            return None
-        found = _roles_regex(self.exclude, self.tests, self.source).match(path)
-        return None if found is None else _ROLE_OF_GROUP[found.lastgroup or "excluded"]
+        return self.roles_of((path,)).get(path)
 
     def roles_of(self, paths: Iterable[str]) -> dict[str, str]:
         """:meth:`role` of many paths, in one loop: each path that has a role, with it."""

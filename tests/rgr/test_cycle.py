@@ -18,6 +18,11 @@ def total(prices, discount=0):
 """
 
 
+def append_marked_tests(project: Project, code: str) -> None:
+    """Add tests that use pytest marks to the project's test file."""
+    project.append("tests/test_cart.py", "\n\nimport pytest\n\n\n" + code)
+
+
 def test_first_run_adopts_the_existing_passing_tests(project: Project) -> None:
     result = project.run()
     assert result.ret == 0
@@ -133,9 +138,9 @@ def test_a_passing_test_that_fails_after_a_source_change_is_a_regression(
 
 def test_characterization_test_may_pass_on_arrival_and_is_reported(project: Project) -> None:
     project.run()
-    project.append(
-        "tests/test_cart.py",
-        "\n\nimport pytest\n\n\n@pytest.mark.piv_characterization\n"
+    append_marked_tests(
+        project,
+        "@pytest.mark.piv_characterization\n"
         "def test_pins_rounding():\n    assert subtotal([0.1, 0.2]) > 0.3\n",
     )
     result = project.run()
@@ -147,9 +152,9 @@ def test_characterization_test_may_pass_on_arrival_and_is_reported(project: Proj
 
 def test_skipped_and_xfailed_new_tests_are_not_judged(project: Project) -> None:
     project.run()
-    project.append(
-        "tests/test_cart.py",
-        "\n\nimport pytest\n\n\n@pytest.mark.skip\ndef test_later():\n    pass\n\n\n"
+    append_marked_tests(
+        project,
+        "@pytest.mark.skip\ndef test_later():\n    pass\n\n\n"
         "@pytest.mark.xfail\ndef test_known_bug():\n    assert False\n",
     )
     result = project.run()
@@ -246,9 +251,9 @@ def test_adopting_a_project_with_hundreds_of_passing_tests_judges_only_what_chan
 
 def test_a_characterization_mark_on_the_class_covers_its_tests(project: Project) -> None:
     project.run()
-    project.append(
-        "tests/test_cart.py",
-        "\n\nimport pytest\n\n\n@pytest.mark.piv_characterization\nclass TestPinned:\n"
+    append_marked_tests(
+        project,
+        "@pytest.mark.piv_characterization\nclass TestPinned:\n"
         "    def test_one(self):\n        assert subtotal([1]) == 1\n",
     )
     result = project.run()
@@ -259,10 +264,9 @@ def test_a_characterization_mark_on_the_class_covers_its_tests(project: Project)
 
 def test_a_strict_xpass_fails_without_an_exception_and_is_no_valid_red(project: Project) -> None:
     project.run()
-    project.append(
-        "tests/test_cart.py",
-        "\n\nimport pytest\n\n\n@pytest.mark.xfail(strict=True)\n"
-        "def test_not_broken_after_all():\n    assert True\n",
+    append_marked_tests(
+        project,
+        "@pytest.mark.xfail(strict=True)\ndef test_not_broken_after_all():\n    assert True\n",
     )
     result = project.run()
     assert result.ret == 1

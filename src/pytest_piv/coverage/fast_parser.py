@@ -6,13 +6,14 @@ are not cached yet. The interpreter's own tokenizer is reachable there as
 ``_tokenize.TokenizerIter``; it yields the same significant tokens with exact types, no
 ``NL`` tokens, and a comment that ends a line folded into its ``NEWLINE``.
 
-:class:`CTokenParser` replaces only the token pass of ``PythonParser._raw_parse`` -- the
-multi-line statement map and the suites that an exclusion pragma on a ``:`` line excludes
--- and keeps every other step coverage.py's own: the statements from the bytecode, the
-docstrings and decorator exclusions from the AST, and, for branch data, the arc analysis.
-``tests/coverage/test_fast_parser.py`` checks that both parsers give the same facts, file by
-file, over a corpus of real code. From Python 3.12 on, ``tokenize`` is C code already and
-:func:`parser_class` returns coverage.py's parser unchanged.
+:class:`CTokenParser` replaces the token pass of ``PythonParser._raw_parse`` -- the
+multi-line statement map and the suites that an exclusion pragma on a ``:`` line excludes.
+A file with no exclusion match also gets its docstrings from the tokens and builds no AST;
+a file with one takes coverage.py's AST steps. The statements still come from the bytecode
+and, for branch data, the arcs from coverage.py's own analysis.
+``tests/coverage_gate/test_fast_parser.py`` checks that both parsers give the same facts,
+file by file, over a corpus of real code. From Python 3.12 on, ``tokenize`` is C code
+already and :func:`parser_class` returns coverage.py's parser unchanged.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ class CTokenParser(PythonParser):
 
     def parse_source(self) -> None:
         assert _TokenizerIter is not None
-        matched = self.lines_matching(self.exclude) if self.exclude else set()
-        if matched:
+        if self.exclude:
+            self.raw_excluded = self.lines_matching(self.exclude)
+        if self.raw_excluded:
             super().parse_source()  # exclusions carry through the AST: coverage.py's way
             return
         try:
@@ -81,15 +83,11 @@ class CTokenParser(PythonParser):
         super()._analyze_ast()
 
     def _raw_parse(self) -> None:
+        """coverage.py's ``_raw_parse`` on C tokens (``raw_excluded`` is already known)."""
         assert _TokenizerIter is not None
-        if self.exclude:
-            self.raw_excluded = self.lines_matching(self.exclude)
-            self.excluded = set(self.raw_excluded)
+        self.excluded = set(self.raw_excluded)
         tokens = list(_TokenizerIter(self.text))
-        if self.excluded:
-            self.multiline_map, empty = _lines_and_exclusions(tokens, self.excluded)
-        else:
-            self.multiline_map, empty, _ = _lines_and_docstrings(tokens)
+        self.multiline_map, empty = _lines_and_exclusions(tokens, self.excluded)
         if not empty:
             statements = ByteParser(text=self.text, filename=self.filename).find_statements()
             self.raw_statements.update(statements)
@@ -142,7 +140,7 @@ class CTokenParser(PythonParser):
 
 Token = tuple[Any, ...]
 #: kinds that neither start nor end a logical line
-_INSIGNIFICANT = frozenset({token.INDENT, token.DEDENT, token.COMMENT, token.NL, token.ENDMARKER})
+_INSIGNIFICANT = _SKIPPED | {token.INDENT, token.DEDENT}
 
 
 def _lines_and_docstrings(tokens: list[Token]) -> tuple[dict[int, int], bool, set[int]]:

@@ -146,7 +146,7 @@ class RgrPlugin:
         #: session start: xdist registers its controller after this plugin's configure)
         self.distributed = False
         #: failing reports waiting for their exception (pytest_exception_interact)
-        self.pending: dict[str, tuple[pytest.TestReport, Outcome, str]] = {}
+        self.pending: dict[str, tuple[pytest.TestReport, Outcome]] = {}
 
     # -- session start ---------------------------------------------------------------
 
@@ -275,7 +275,7 @@ class RgrPlugin:
             return
         if outcome in RED_OUTCOMES and not self.distributed and RED_ATTR not in report.__dict__:
             # its red kind comes with pytest_exception_interact, right after this hook
-            self.pending[nodeid] = (report, outcome, nodeid)
+            self.pending[nodeid] = (report, outcome)
             return
         self._observe(report, outcome, nodeid)
 
@@ -293,13 +293,14 @@ class RgrPlugin:
             self._collection_failed(report)
             return
         attach_red(report, call.excinfo, call.when, self.facts)
-        pending = self.pending.pop(report.nodeid, None)
+        nodeid = report.nodeid
+        pending = self.pending.pop(nodeid, None)
         if pending is not None:
-            self._observe(*pending)
+            self._observe(*pending, nodeid)
 
     def _flush_pending(self) -> None:
         pending, self.pending = self.pending, {}
-        for rep, outcome, nodeid in pending.values():
+        for nodeid, (rep, outcome) in pending.items():
             self._observe(rep, outcome, nodeid)
 
     def _observe(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
@@ -316,10 +317,7 @@ class RgrPlugin:
             red_from_report(report) if RED_ATTR in report.__dict__ else None,
             CHARACTERIZATION in report.keywords,
         )
-        verdict = judge_test(
-            obs, self.ledger, self.piv.rgr.policy, self.current_source, adopting=self.adopting
-        )
-        self.observed[nodeid] = (obs, verdict)
+        verdict = self._judge(obs)
         if (
             verdict.verdict in FAILED_BY_PIV
             and self.piv.rgr.mode == "enforce"

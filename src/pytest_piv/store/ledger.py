@@ -217,14 +217,11 @@ def _record_results(conn: sqlite3.Connection, end: RunEnd) -> None:
     last = dict(conn.execute("SELECT nodeid, signature FROM last_results").fetchall())
     rows = []
     signatures = []
-    sep = _SEP
     for obs, verdict in end.judged:
-        if obs.red is None:  # most tests: _signature(_result_values(...)), without the calls
-            signature = f"{obs.outcome}{sep}{verdict.verdict}{sep}{sep}{sep}{sep}{obs.digest or ''}"
-        else:
-            signature = _signature(_result_values(obs, verdict))
+        values = _result_values(obs, verdict)
+        signature = _signature(values)
         if last.get(obs.nodeid) != signature:
-            rows.append((end.run_id, obs.nodeid, *_result_values(obs, verdict)))
+            rows.append((end.run_id, obs.nodeid, *values))
             signatures.append((obs.nodeid, signature))
     conn.executemany(
         f"INSERT OR REPLACE INTO results (run_id, nodeid, {_RESULT_COLUMNS})"
