@@ -174,7 +174,8 @@ def test_a_run_that_changed_the_ledger_refreshes_the_snapshot_and_a_rerun_does_n
 
     rerun = snapshot.load(conn, path)
     assert rerun.from_snapshot
-    record(conn, {"tests/test_a.py::test_new": (Outcome.FAILED, Verdict.STILL_RED)}, known=rerun.rows)
+    still_red = {"tests/test_a.py::test_new": (Outcome.FAILED, Verdict.STILL_RED)}
+    record(conn, still_red, known=rerun.rows)
     assert snapshot.refresh(conn, path, rerun)  # the red test's row changed (still red)
 
     settled = snapshot.load(conn, path)

@@ -40,7 +40,7 @@ from pytest_piv.rgr.rules import (
     judge_test,
     source_changed_now,
 )
-from pytest_piv.store import connect, ledger, unreadable
+from pytest_piv.store import connect, ledger, snapshot, unreadable
 from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blob
 
 if TYPE_CHECKING:
@@ -147,6 +147,9 @@ class RgrPlugin:
         self.distributed = False
         #: failing reports waiting for their exception (pytest_exception_interact)
         self.pending: dict[str, tuple[pytest.TestReport, Outcome]] = {}
+        #: what each collected test the ledger knows is judged if it passes (see
+        #: pytest_collection_finish)
+        self.if_passing: dict[str, tuple[Observation, TestVerdict]] = {}
 
     # -- session start ---------------------------------------------------------------
 
@@ -158,8 +161,10 @@ class RgrPlugin:
     def _load(self) -> None:
         # git lists the work tree in the background while pytest collects; see `tree`
         self.tree_job = TreeStateJob(self.root, self.piv.roles)
+        self.snapshot = snapshot.snapshot_path(self.piv.db)
         try:
-            self.ledger = ledger.load_ledger(self.conn)
+            self.start = snapshot.load(self.conn, self.snapshot)
+            self.ledger = ledger.ledger_of(self.start.rows, ledger.adopted(self.conn))
         except sqlite3.DatabaseError as exc:  # a valid header over corrupt pages
             raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
         self.adopting = not self.ledger.adopted
@@ -174,11 +179,12 @@ class RgrPlugin:
         """The tree state, first needed when the first report arrives."""
         with gc_paused():
             tree = self.tree_job.result()
-            # one query for every known test file, not one per file as reports arrive
+            # the digests of the test files the ledger knows came with it; one query for
+            # the others, not one per file as reports arrive
+            self.digest_cache = ledger.test_digests_of(self.start.rows)
+            unknown = set(tree.of_role("test").values()).difference(self.digest_cache)
             with contextlib.suppress(sqlite3.DatabaseError):  # then digests are recomputed
-                self.digest_cache = ledger.cached_test_digests(
-                    self.conn, tree.of_role("test").values()
-                )
+                self.digest_cache.update(ledger.cached_test_digests(self.conn, unknown))
         return tree
 
     @functools.cached_property
@@ -251,15 +257,42 @@ class RgrPlugin:
     # -- judging as reports arrive -----------------------------------------------------
 
     def _judge(self, obs: Observation) -> TestVerdict:
-        verdict = judge_test(
+        return judge_test(
             obs,
             self.ledger,
             self.piv.rgr.policy,
             self.current_source,
             adopting=self.adopting,
         )
-        self.observed[obs.nodeid] = (obs, verdict)
-        return verdict
+
+    def _observation(
+        self, nodeid: str, outcome: Outcome, red: Red | None, characterization: bool
+    ) -> Observation:
+        path, qualname, func_key = split_test_nodeid(nodeid)
+        _, digests = self._digests_of(path)
+        digest = digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
+        return Observation(
+            nodeid, outcome, digest.body, func_key, digest.full, red, characterization
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Judge each collected test the ledger knows as if it passes, before any test runs.
+
+        Most tests of most runs pass; their reports then cost one lookup. Judged one after
+        the other, the ledger's dictionaries stay in the CPU's caches; judged as reports
+        arrive, between two tests' worth of pytest's own work, each lookup missed them.
+        The verdicts are what ``_observe`` would reach: the same observation, the same pure
+        ``judge_test``. (Under xdist the controller collects nothing: reports are judged
+        as they arrive.)
+        """
+        known = self.ledger.tests
+        with gc_paused():
+            for item in session.items:
+                nodeid = item.nodeid
+                if nodeid in known:
+                    obs = self._observation(nodeid, Outcome.PASSED, None, False)
+                    self.if_passing[nodeid] = (obs, self._judge(obs))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -305,19 +338,16 @@ class RgrPlugin:
 
     def _observe(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
         """Judge the test of one settling report; in enforce mode, fail a rule-breaker."""
-        path, qualname, func_key = split_test_nodeid(nodeid)
-        _, digests = self._digests_of(path)
-        digest = digests.get(qualname) or digests.get("") or TestDigest(qualname, "", "")
-        obs = Observation(
-            nodeid,
-            outcome,
-            digest.body,
-            func_key,
-            digest.full,
-            red_from_report(report) if RED_ATTR in report.__dict__ else None,
-            CHARACTERIZATION in report.keywords,
-        )
-        verdict = self._judge(obs)
+        characterization = CHARACTERIZATION in report.keywords
+        judged = None
+        if outcome is Outcome.PASSED and not characterization:
+            judged = self.if_passing.get(nodeid)
+        if judged is None:
+            red = red_from_report(report) if RED_ATTR in report.__dict__ else None
+            obs = self._observation(nodeid, outcome, red, characterization)
+            judged = (obs, self._judge(obs))
+        self.observed[nodeid] = judged
+        verdict = judged[1]
         if (
             verdict.verdict in FAILED_BY_PIV
             and self.piv.rgr.mode == "enforce"
@@ -348,7 +378,7 @@ class RgrPlugin:
                 full_digest=d.full,
                 red=red,
             )
-            self._judge(obs)
+            self.observed[nodeid] = (obs, self._judge(obs))
 
     # -- the end of the run ------------------------------------------------------------
 
@@ -491,7 +521,6 @@ class RgrPlugin:
             if self.tree.files[path] in unknown:
                 with contextlib.suppress(OSError):
                     blobs[self.tree.files[path]] = (self.root / path).read_bytes()
-        ledger.save_test_digests(self.conn, self.new_digests)
         ledger.finish_run(
             self.conn,
             ledger.RunEnd(
@@ -511,8 +540,11 @@ class RgrPlugin:
                 forget_unseen=complete and scope == "full" and not self.collection_errors,
                 scope=scope,
                 scope_detail=detail,
+                test_digests=self.new_digests,
             ),
+            self.start.rows,
         )
+        snapshot.refresh(self.conn, self.snapshot, self.start)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.summary is None:

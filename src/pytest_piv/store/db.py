@@ -12,6 +12,8 @@ from pytest_piv.errors import StoreError
 from pytest_piv.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 60.0
+#: the warm-start snapshot beside the store (store/snapshot.py)
+SNAPSHOT_SUFFIX = "-snapshot"
 RESET_HINT = "run `piv state reset` to move it aside as a backup and start a new store"
 
 
@@ -64,10 +66,25 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         _check_version(path, version)
         for number in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in statements(MIGRATIONS[number]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
+
+
+def statements(script: str) -> list[str]:
+    """The SQL statements of *script*, split at the semicolons that end one (not those
+    inside a trigger's body): ``executescript`` would commit the migration's transaction."""
+    found: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        found.append(pending)
+    return found
 
 
 @contextlib.contextmanager
@@ -114,4 +131,6 @@ def reset(path: Path) -> Path | None:
         side = path.with_name(path.name + suffix)
         if side.exists():
             side.rename(backup.with_name(backup.name + suffix))
+    # the warm-start snapshot (store/snapshot.py) is a cache of this store: it goes with it
+    path.with_name(path.name + SNAPSHOT_SUFFIX).unlink(missing_ok=True)
     return backup

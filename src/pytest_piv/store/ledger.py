@@ -56,6 +56,38 @@ class RunEnd(NamedTuple):
     scope: str = "full"
     scope_detail: Mapping[str, object] = EMPTY
     tree_id: str | None = None
+    #: the per-test digests of test files first seen in this run, by file digest
+    test_digests: Mapping[str, Mapping[str, TestDigest]] = EMPTY
+
+
+class Generation(NamedTuple):
+    """Which store, and how many changes its ledger tables have seen (migration 5)."""
+
+    store_id: str
+    number: int
+
+
+class LedgerRows(NamedTuple):
+    """The ledger tables as rows, all read at one generation: what a run starts from.
+
+    The same rows come from the tables (:func:`read_rows`) or from the warm-start
+    snapshot (``store/snapshot.py``); :func:`finish_run` compares a run with them instead
+    of reading the tables again when the store is still at their generation.
+    """
+
+    generation: Generation
+    #: nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id, verdict
+    tests: list[tuple[str, str | None, str, str | None, int, int, int | None, str | None]]
+    #: key, digest
+    proofs: list[tuple[str, str]]
+    #: func_key, run_id
+    collection_reds: list[tuple[str, int]]
+    #: path, digest, role, since_run, verified_digest
+    files: list[tuple[str, str | None, str, int, str | None]]
+    #: nodeid, signature
+    last_results: list[tuple[str, str]]
+    #: file_digest, qualname, body, full: of the test files the ledger knows now
+    test_digests: list[tuple[str, str, str, str]]
 
 
 class RunRow(NamedTuple):
@@ -154,9 +186,52 @@ _OUTCOMES = {o.value: o for o in Outcome}
 _RED_KINDS = {k.value: k for k in RedKind}
 
 
-def load_ledger(conn: sqlite3.Connection) -> Ledger:
-    outcomes, kinds = _OUTCOMES, _RED_KINDS  # dict lookups: Enum(value) is ten times slower
-    tests = {  # positional: 2,000 records take a noticeable share of a run's start
+def generation(conn: sqlite3.Connection) -> Generation:
+    store_id, number = conn.execute(
+        "SELECT store_id, number FROM ledger_generation WHERE only_row = 1"
+    ).fetchone()
+    return Generation(store_id, number)
+
+
+def read_rows(conn: sqlite3.Connection) -> LedgerRows:
+    """The ledger tables, read in one transaction so that they match their generation."""
+    in_transaction = conn.in_transaction
+    if not in_transaction:
+        conn.execute("BEGIN")
+    try:
+        return LedgerRows(
+            generation(conn),
+            conn.execute(
+                "SELECT nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id,"
+                " verdict FROM tests"
+            ).fetchall(),
+            conn.execute("SELECT key, digest FROM proofs").fetchall(),
+            conn.execute("SELECT func_key, run_id FROM collection_reds").fetchall(),
+            conn.execute(
+                "SELECT path, digest, role, since_run, verified_digest FROM files"
+            ).fetchall(),
+            conn.execute("SELECT nodeid, signature FROM last_results").fetchall(),
+            conn.execute(
+                "SELECT file_digest, qualname, body, full FROM test_digests WHERE file_digest"
+                " IN (SELECT digest FROM files WHERE role = 'test' AND digest IS NOT NULL)"
+            ).fetchall(),
+        )
+    finally:
+        if not in_transaction:
+            conn.execute("COMMIT")
+
+
+def adopted(conn: sqlite3.Connection) -> bool:
+    """Whether a run ever completed: before that, a run adopts the project."""
+    found = conn.execute("SELECT 1 FROM runs WHERE status = 'complete' LIMIT 1").fetchone()
+    return found is not None
+
+
+def ledger_of(rows: LedgerRows, adopted: bool) -> Ledger:
+    """What judging needs of the rows (positional: 2,000 records take a noticeable share of
+    a run's start; dict lookups, as ``Enum(value)`` is ten times slower)."""
+    outcomes, kinds = _OUTCOMES, _RED_KINDS
+    tests = {
         row[0]: TestRecord(
             row[0],
             row[1],
@@ -167,22 +242,28 @@ def load_ledger(conn: sqlite3.Connection) -> Ledger:
             row[6],
             row[7],
         )
-        for row in conn.execute(
-            "SELECT nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id, verdict"
-            " FROM tests"
-        )
+        for row in rows.tests
     }
-    proofs = frozenset((k, d) for k, d in conn.execute("SELECT key, digest FROM proofs"))
-    collection_reds = dict(conn.execute("SELECT func_key, run_id FROM collection_reds").fetchall())
     files = {
-        row[0]: FileRecord(row[0], row[1], row[2], row[3], row[4])
         # only source files take part in judging; test files are known by their digests
-        for row in conn.execute(
-            "SELECT path, digest, role, since_run, verified_digest FROM files WHERE role = 'source'"
-        )
+        row[0]: FileRecord(row[0], row[1], row[2], row[3], row[4])
+        for row in rows.files
+        if row[2] == "source"
     }
-    adopted = conn.execute("SELECT 1 FROM runs WHERE status = 'complete' LIMIT 1").fetchone()
-    return Ledger(tests, proofs, collection_reds, files, adopted is not None)
+    proofs = frozenset((key, digest) for key, digest in rows.proofs)
+    return Ledger(tests, proofs, dict(rows.collection_reds), files, adopted)
+
+
+def test_digests_of(rows: LedgerRows) -> dict[str, dict[str, TestDigest]]:
+    """The per-test digests of the rows, by file digest."""
+    out: dict[str, dict[str, TestDigest]] = {}
+    for file_digest, qualname, body, full in rows.test_digests:
+        out.setdefault(file_digest, {})[qualname] = TestDigest(qualname, body, full)
+    return out
+
+
+def load_ledger(conn: sqlite3.Connection) -> Ledger:
+    return ledger_of(read_rows(conn), adopted(conn))
 
 
 #: The result columns a run records for each test, in the order of ``_RESULT_COLUMNS``.
@@ -212,9 +293,13 @@ def _node_set_digest(nodeids: Iterable[str]) -> tuple[str, bytes]:
     return hashlib.sha256(text).hexdigest(), text
 
 
-def _record_results(conn: sqlite3.Connection, end: RunEnd) -> None:
+def _record_results(conn: sqlite3.Connection, end: RunEnd, known: LedgerRows | None) -> None:
     """Write the rows of tests whose result changed, and what rebuilds the rest."""
-    last = dict(conn.execute("SELECT nodeid, signature FROM last_results").fetchall())
+    last = dict(
+        known.last_results
+        if known is not None
+        else conn.execute("SELECT nodeid, signature FROM last_results").fetchall()
+    )
     rows = []
     signatures = []
     for obs, verdict in end.judged:
@@ -244,15 +329,29 @@ def _record_results(conn: sqlite3.Connection, end: RunEnd) -> None:
     )
 
 
-def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
+def finish_run(
+    conn: sqlite3.Connection, end: RunEnd, known: LedgerRows | None = None
+) -> Generation:
+    """Write a finished run in one transaction; return the generation it left the store at.
+
+    *known* are the rows the run started from: when the store is still at their
+    generation they are what the tables hold, and the tables are not read again.
+    """
     complete = end.status == "complete"
     with write(conn):
-        _record_results(conn, end)
+        if known is not None and generation(conn) != known.generation:
+            known = None  # another writer came between: compare with the tables
+        _insert_test_digests(conn, end.test_digests)
+        _record_results(conn, end, known)
         previous = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                "SELECT nodeid, digest, outcome, red_kind, valid_red, red_run_id, verdict"
-                " FROM tests"
+            row[0]: (*row[1:5], *row[6:])
+            for row in (
+                known.tests
+                if known is not None
+                else conn.execute(
+                    "SELECT nodeid, digest, outcome, red_kind, valid_red, run_id, red_run_id,"
+                    " verdict FROM tests"
+                )
             )
         }
         rows = []
@@ -300,7 +399,7 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
         if complete:
             greened = [(obs.func_key,) for obs, v in end.judged if v.verdict is Verdict.GREEN]
             conn.executemany("DELETE FROM collection_reds WHERE func_key = ?", greened)
-            _update_files(conn, end)
+            _update_files(conn, end, known)
         conn.executemany(
             "INSERT OR IGNORE INTO blobs (digest, content) VALUES (?, ?)",
             [(d, zlib.compress(content)) for d, content in end.blobs.items()],
@@ -324,10 +423,12 @@ def finish_run(conn: sqlite3.Connection, end: RunEnd) -> None:
                 end.run_id,
             ),
         )
+        return generation(conn)
 
 
-def _update_files(conn: sqlite3.Connection, end: RunEnd) -> None:
-    known = {row[0]: row[1] for row in conn.execute("SELECT path, digest FROM files")}
+def _update_files(conn: sqlite3.Connection, end: RunEnd, rows: LedgerRows | None) -> None:
+    files = rows.files if rows is not None else conn.execute("SELECT path, digest FROM files")
+    known = {row[0]: row[1] for row in files}
     changed = [
         (path, digest, role, end.run_id)
         for path, (digest, role) in end.files.items()
@@ -341,8 +442,10 @@ def _update_files(conn: sqlite3.Connection, end: RunEnd) -> None:
     )
     gone = [(end.run_id, p) for p, d in known.items() if d is not None and p not in end.files]
     conn.executemany("UPDATE files SET digest = NULL, since_run = ? WHERE path = ?", gone)
-    conn.executemany(
-        "UPDATE files SET verified_digest = digest WHERE path = ?", [(p,) for p in end.verified]
+    conn.executemany(  # only where it moves: an update moves the ledger's generation
+        "UPDATE files SET verified_digest = digest WHERE path = ?"
+        " AND verified_digest IS NOT digest",
+        [(p,) for p in end.verified],
     )
 
 
@@ -380,17 +483,14 @@ def cached_test_digests(
     return out
 
 
-def save_test_digests(
+def _insert_test_digests(
     conn: sqlite3.Connection, digests: Mapping[str, Mapping[str, TestDigest]]
 ) -> None:
-    rows = [(fd, d.qualname, d.body, d.full) for fd, by in digests.items() for d in by.values()]
-    if rows:
-        with write(conn):
-            conn.executemany(
-                "INSERT OR IGNORE INTO test_digests (file_digest, qualname, body, full)"
-                " VALUES (?, ?, ?, ?)",
-                rows,
-            )
+    conn.executemany(
+        "INSERT OR IGNORE INTO test_digests (file_digest, qualname, body, full)"
+        " VALUES (?, ?, ?, ?)",
+        [(fd, d.qualname, d.body, d.full) for fd, by in digests.items() for d in by.values()],
+    )
 
 
 def accept(conn: sqlite3.Connection, nodeid: str, reason: str) -> str | None:

@@ -170,6 +170,30 @@ MIGRATIONS: tuple[str, ...] = (
         FROM results GROUP BY nodeid
     )
     """,
+    # 5: the ledger's generation. Every change to a table a run starts from (tests,
+    # proofs, collection_reds, files, last_results, test_digests) moves it, whoever
+    # writes; a copy of those tables taken at one generation (the warm-start snapshot,
+    # store/snapshot.py) is valid while the store is still at it. The store id tells
+    # one store from another (a reset one, a copied one).
+    """
+    CREATE TABLE ledger_generation (
+        only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+        store_id TEXT NOT NULL,
+        number INTEGER NOT NULL
+    );
+    INSERT INTO ledger_generation (only_row, store_id, number)
+    VALUES (1, lower(hex(randomblob(16))), 0);
+"""
+    + "".join(
+        f"""
+    CREATE TRIGGER {table}_{event.lower()}_moves_the_generation AFTER {event} ON {table}
+    BEGIN
+        UPDATE ledger_generation SET number = number + 1;
+    END;
+"""
+        for table in ("tests", "proofs", "collection_reds", "files", "last_results", "test_digests")
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
