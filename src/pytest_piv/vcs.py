@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from pytest_piv.cachefile import read_cache, shared_strings, write_cache
 from pytest_piv.errors import VcsError
 from pytest_piv.paths import FileRoles
 
@@ -115,9 +116,10 @@ class TreeStateJob:
     core while pytest collects on the other; ``result()`` waits for it.
     """
 
-    def __init__(self, root: Path, roles: FileRoles) -> None:
+    def __init__(self, root: Path, roles: FileRoles, cache: Path | None = None) -> None:
         self.root = root
         self.roles = roles
+        self.cache = cache
         self.in_git, self.head = _work_tree_and_head(root)
         self._output: IO[bytes] | None = None
         self._errors: IO[bytes] | None = None
@@ -145,14 +147,14 @@ class TreeStateJob:
         code = self._process.wait()
         with self._output, self._errors:
             self._output.seek(0)
-            listing = self._output.read().decode("utf-8", errors="surrogateescape")
+            listing = self._output.read()
             self._errors.seek(0)
             errors = self._errors.read().decode("utf-8", errors="replace").strip()
         if code != 0:  # git failed mid-run: hash every file rather than stop the run
             walked = _walk_tree_state(self.root, self.roles)
             why = f"git ls-files failed ({errors or f'exit {code}'}): every file was hashed"
             return TreeState(walked.files, walked.roles, self.head, True, walked.dirty, (why,))
-        return _git_tree_state(self.root, self.roles, self.head, listing)
+        return _git_tree_state(self.root, self.head, _parsed(listing, self.roles, self.cache))
 
 
 #: one entry of ``git ls-files -z -t -s``: ``? path`` (untracked) or
@@ -160,7 +162,43 @@ class TreeStateJob:
 _LISTING_ENTRY = re.compile(r"\? ([^\0]+)\0|([^ \0?]+) ([0-7]+) ([0-9a-f]+) [0-3]\t([^\0]+)\0")
 
 
-def _git_tree_state(root: Path, roles: FileRoles, head: str | None, listing: str) -> TreeState:
+class Listing(NamedTuple):
+    """git's listing, as far as the tree state is concerned."""
+
+    #: blob ids of the files with a role whose work-tree copy matches the index
+    clean: dict[str, str]
+    #: the role of every listed file that has one
+    roles: dict[str, str]
+    #: files with a role that are modified or untracked: their content must be hashed
+    to_check: list[str]
+
+
+#: the first bytes of the listing cache; a new layout gets a new magic
+LISTING_MAGIC = b"piv-listing-1\n"
+
+
+def _parsed(listing: bytes, roles: FileRoles, cache: Path | None) -> Listing:
+    """:func:`_parse_listing`, or what it gave for the same listing and roles last time.
+
+    A listing names every file with its blob id and marks the modified and untracked
+    ones, so the same bytes always parse the same; the cache spares the parse and the
+    glob matching (most runs of a dev loop see the listing of the run before).
+    """
+    key = hashlib.sha1(listing + repr(roles).encode(), usedforsecurity=False).hexdigest()
+    if cache is not None:
+        cached = read_cache(cache, LISTING_MAGIC)
+        if isinstance(cached, tuple) and len(cached) == 4 and cached[0] == key:
+            _, clean, file_roles, to_check = cached
+            if isinstance(clean, dict) and isinstance(file_roles, dict):
+                return Listing(clean, file_roles, list(to_check))
+    parsed = _parse_listing(listing.decode("utf-8", errors="surrogateescape"), roles)
+    if cache is not None:
+        clean_rows, role_rows = shared_strings([parsed.clean.items(), parsed.roles.items()])
+        write_cache(cache, LISTING_MAGIC, (key, dict(clean_rows), dict(role_rows), parsed.to_check))
+    return parsed
+
+
+def _parse_listing(listing: str, roles: FileRoles) -> Listing:
     index: dict[str, str] = {}
     modified: set[str] = set()
     untracked: set[str] = set()
@@ -172,16 +210,20 @@ def _git_tree_state(root: Path, roles: FileRoles, head: str | None, listing: str
         elif mode != "160000":  # a submodule is not a file
             index[path] = blob
     file_roles = roles.roles_of((*index, *untracked))
-    to_hash = sorted(
-        p
-        for p in file_roles
-        if (p in modified or p in untracked) and (root / p).is_file() and "\n" not in p
-    )
-    files = {p: index[p] for p in file_roles if p in index and p not in modified}
+    clean = {p: index[p] for p in file_roles if p in index and p not in modified}
+    to_check = sorted(p for p in file_roles if p in modified or p in untracked)
+    return Listing(clean, file_roles, to_check)
+
+
+def _git_tree_state(root: Path, head: str | None, listing: Listing) -> TreeState:
+    to_hash = [p for p in listing.to_check if (root / p).is_file() and "\n" not in p]
+    files = dict(listing.clean)
     if to_hash:
         hashed = _git(root, "hash-object", "--stdin-paths", stdin="\n".join(to_hash) + "\n")
         files.update(zip(to_hash, hashed.split(), strict=True))
-    file_roles = {p: r for p, r in file_roles.items() if p in files}
+    file_roles = listing.roles
+    if len(file_roles) != len(files):  # a deleted file, or a path git cannot hash
+        file_roles = {p: r for p, r in file_roles.items() if p in files}
     return TreeState(files, file_roles, head, True, frozenset(to_hash), _head_notes(head))
 
 

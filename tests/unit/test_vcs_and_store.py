@@ -10,7 +10,14 @@ import pytest
 from pytest_piv.errors import StoreError
 from pytest_piv.paths import FileRoles
 from pytest_piv.store import SCHEMA_VERSION, connect, integrity_ok, reset
-from pytest_piv.vcs import blob_digest, changed_lines, collect_tree_state
+from pytest_piv.vcs import (
+    LISTING_MAGIC,
+    TreeState,
+    TreeStateJob,
+    blob_digest,
+    changed_lines,
+    collect_tree_state,
+)
 from tests.conftest import git
 
 ROLES = FileRoles(tests=("tests/**/*.py",), source=("src/**/*.py",))
@@ -162,3 +169,83 @@ def test_a_missing_store_is_not_created_by_readers(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no piv store yet"):
         connect(tmp_path / "piv.db", create=False)
     assert not (tmp_path / "piv.db").exists()
+
+
+# -- the listing cache: git's listing parsed once per distinct listing -------------------
+
+
+def listing_cache(root: Path) -> Path:
+    return root.parent / f"{root.name}-listing"  # outside the work tree, as .piv/ is ignored
+
+
+def cached_state(root: Path, roles: FileRoles = ROLES) -> TreeState:
+    return TreeStateJob(root, roles, listing_cache(root)).result()
+
+
+def test_a_repeated_listing_is_read_from_the_cache_and_gives_the_same_tree_state(
+    tmp_path: Path,
+) -> None:
+    make_repo(tmp_path)
+    (tmp_path / "src" / "a.py").write_text("A = 2\n")  # modified, not staged
+    (tmp_path / "src" / "new.py").write_text("N = 1\n")  # untracked
+    first = cached_state(tmp_path)
+    cache = listing_cache(tmp_path).read_bytes()
+
+    second = cached_state(tmp_path)
+
+    assert listing_cache(tmp_path).read_bytes() == cache  # a hit writes nothing
+    assert second == first == collect_tree_state(tmp_path, ROLES)
+    assert second.files["src/a.py"] == blob_digest(b"A = 2\n")
+    assert second.dirty == {"src/a.py", "src/new.py"}
+
+
+def test_a_file_edited_again_without_touching_the_index_gets_its_new_digest(
+    tmp_path: Path,
+) -> None:
+    make_repo(tmp_path)
+    (tmp_path / "src" / "a.py").write_text("A = 2\n")
+    (tmp_path / "src" / "new.py").write_text("N = 1\n")
+    cached_state(tmp_path)
+    # git's listing stays byte for byte the same: only the contents moved
+    (tmp_path / "src" / "a.py").write_text("A = 3\n")
+    (tmp_path / "src" / "new.py").write_text("N = 2\n")
+
+    state = cached_state(tmp_path)
+
+    assert state.files["src/a.py"] == blob_digest(b"A = 3\n")
+    assert state.files["src/new.py"] == blob_digest(b"N = 2\n")
+
+
+def test_a_deleted_file_leaves_the_tree_state_even_with_a_cached_listing(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    (tmp_path / "src" / "new.py").write_text("N = 1\n")
+    cached_state(tmp_path)
+    (tmp_path / "src" / "new.py").unlink()
+    (tmp_path / "src" / "other.py").write_text("O = 1\n")
+
+    state = cached_state(tmp_path)
+
+    assert "src/new.py" not in state.files
+    assert "src/new.py" not in state.roles
+    assert state.roles["src/other.py"] == "source"
+
+
+def test_other_roles_do_not_reuse_the_roles_of_a_cached_listing(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    cached_state(tmp_path)
+
+    state = cached_state(tmp_path, FileRoles(tests=("tests/**/*.py",), source=()))
+
+    assert state.roles == {"tests/test_a.py": "test"}
+
+
+@pytest.mark.parametrize("damage", [b"", b"piv-listing-1\n\x00\x00\x00\x00garbage", b"zz"])
+def test_a_damaged_listing_cache_is_ignored_and_rewritten(tmp_path: Path, damage: bytes) -> None:
+    make_repo(tmp_path)
+    cached_state(tmp_path)
+    listing_cache(tmp_path).write_bytes(damage)
+
+    state = cached_state(tmp_path)
+
+    assert state == collect_tree_state(tmp_path, ROLES)
+    assert listing_cache(tmp_path).read_bytes().startswith(LISTING_MAGIC)

@@ -12,8 +12,10 @@ from pytest_piv.errors import StoreError
 from pytest_piv.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 60.0
-#: the warm-start snapshot beside the store (store/snapshot.py)
+#: the caches beside the store: the warm-start snapshot (store/snapshot.py) and the
+#: parsed git listing (vcs.py)
 SNAPSHOT_SUFFIX = "-snapshot"
+LISTING_SUFFIX = "-listing"
 RESET_HINT = "run `piv state reset` to move it aside as a backup and start a new store"
 
 
@@ -131,6 +133,7 @@ def reset(path: Path) -> Path | None:
         side = path.with_name(path.name + suffix)
         if side.exists():
             side.rename(backup.with_name(backup.name + suffix))
-    # the warm-start snapshot (store/snapshot.py) is a cache of this store: it goes with it
-    path.with_name(path.name + SNAPSHOT_SUFFIX).unlink(missing_ok=True)
+    # the caches beside it go with it
+    for suffix in (SNAPSHOT_SUFFIX, LISTING_SUFFIX):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
     return backup

@@ -231,22 +231,26 @@ def ledger_of(rows: LedgerRows, adopted: bool) -> Ledger:
     """What judging needs of the rows (positional: 2,000 records take a noticeable share of
     a run's start; dict lookups, as ``Enum(value)`` is ten times slower)."""
     outcomes, kinds = _OUTCOMES, _RED_KINDS
+    new = tuple.__new__  # a NamedTuple's own __new__ is a Python function: 2.5 times slower
     tests = {
-        row[0]: TestRecord(
-            row[0],
-            row[1],
-            outcomes[row[2]],
-            kinds[row[3]] if row[3] else None,
-            bool(row[4]),
-            row[5],
-            row[6],
-            row[7],
+        row[0]: new(
+            TestRecord,
+            (
+                row[0],
+                row[1],
+                outcomes[row[2]],
+                kinds[row[3]] if row[3] else None,
+                bool(row[4]),
+                row[5],
+                row[6],
+                row[7],
+            ),
         )
         for row in rows.tests
     }
     files = {
         # only source files take part in judging; test files are known by their digests
-        row[0]: FileRecord(row[0], row[1], row[2], row[3], row[4])
+        row[0]: new(FileRecord, row)
         for row in rows.files
         if row[2] == "source"
     }
@@ -257,8 +261,9 @@ def ledger_of(rows: LedgerRows, adopted: bool) -> Ledger:
 def test_digests_of(rows: LedgerRows) -> dict[str, dict[str, TestDigest]]:
     """The per-test digests of the rows, by file digest."""
     out: dict[str, dict[str, TestDigest]] = {}
+    new = tuple.__new__
     for file_digest, qualname, body, full in rows.test_digests:
-        out.setdefault(file_digest, {})[qualname] = TestDigest(qualname, body, full)
+        out.setdefault(file_digest, {})[qualname] = new(TestDigest, (qualname, body, full))
     return out
 
 
@@ -285,7 +290,7 @@ def _result_values(obs: Observation, verdict: TestVerdict) -> tuple[str | None, 
 
 def _signature(values: Sequence[str | None]) -> str:
     """Must match the expression migration 4 fills ``last_results`` with."""
-    return _SEP.join(v or "" for v in values)
+    return _SEP.join([v or "" for v in values])
 
 
 def _node_set_digest(nodeids: Iterable[str]) -> tuple[str, bytes]:
@@ -343,8 +348,10 @@ def finish_run(
             known = None  # another writer came between: compare with the tables
         _insert_test_digests(conn, end.test_digests)
         _record_results(conn, end, known)
+        # rows of ``tests``: nodeid, digest, outcome, red_kind, valid_red, run_id,
+        # red_run_id, verdict
         previous = {
-            row[0]: (*row[1:5], *row[6:])
+            row[0]: row
             for row in (
                 known.tests
                 if known is not None
@@ -362,22 +369,25 @@ def finish_run(
             is_red = obs.outcome in RED_OUTCOMES
             if not complete and not (is_red and valid):
                 continue
-            before = previous.get(obs.nodeid)
+            nodeid = obs.nodeid
+            before = previous.get(nodeid)
             red_run = None
             if is_red:
-                was_red = before is not None and before[1] in RED_OUTCOMES and before[4]
-                red_run = before[4] if was_red and before is not None else end.run_id
+                was_red = before is not None and before[2] in RED_OUTCOMES and before[6]
+                red_run = before[6] if was_red and before is not None else end.run_id
             state = (  # the enums are StrEnums: equal to the strings the store returns
+                nodeid,
                 obs.digest,
                 obs.outcome,
                 obs.red.kind if obs.red else None,
                 int(valid),
+                end.run_id if before is None else before[5],
                 red_run,
                 verdict.verdict,
             )
-            if before is not None and tuple(before) == state:
+            if state == before:
                 continue  # unchanged: most tests of most runs, not rewritten
-            rows.append((obs.nodeid, *state[:4], end.run_id, *state[4:]))
+            rows.append((*state[:5], end.run_id, *state[6:]))
         conn.executemany(
             "INSERT OR REPLACE INTO tests (nodeid, digest, outcome, red_kind, valid_red, run_id,"
             " red_run_id, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

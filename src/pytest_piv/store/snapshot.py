@@ -12,21 +12,16 @@ run that changed the ledger writes a fresh one. It is a cache: deleting it loses
 
 from __future__ import annotations
 
-import contextlib
-import marshal
-import os
 import sqlite3
-import tempfile
-import zlib
 from pathlib import Path
 from typing import NamedTuple
 
+from pytest_piv.cachefile import read_cache, shared_strings, write_cache
 from pytest_piv.store import ledger
 from pytest_piv.store.db import SNAPSHOT_SUFFIX
 
 #: the file's first bytes; a new layout of the rows gets a new magic
 MAGIC = b"piv-ledger-snapshot-1\n"
-_CHECKSUM = 4  # bytes of CRC-32 after the magic
 
 
 def snapshot_path(db: Path) -> Path:
@@ -50,34 +45,19 @@ def load(conn: sqlite3.Connection, path: Path) -> Loaded:
 
 
 def read_snapshot(path: Path, generation: ledger.Generation) -> ledger.LedgerRows | None:
+    data = read_cache(path, MAGIC)
     try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    body = data[len(MAGIC) + _CHECKSUM :]
-    if not data.startswith(MAGIC) or data[len(MAGIC) : len(MAGIC) + _CHECKSUM] != _crc(body):
-        return None
-    try:
-        store_id, number, *tables = marshal.loads(body)
+        store_id, number, *tables = data
         rows = ledger.LedgerRows(ledger.Generation(store_id, number), *tables)
-    except (EOFError, ValueError, TypeError):
+    except (TypeError, ValueError):  # None, or not the layout this MAGIC promises
         return None
     return rows if rows.generation == generation else None
 
 
 def write_snapshot(path: Path, rows: ledger.LedgerRows) -> None:
-    """Replace the snapshot atomically; a snapshot that cannot be written is no error."""
-    body = marshal.dumps((*rows.generation, *rows[1:]))
-    with contextlib.suppress(OSError):
-        fd, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(MAGIC + _crc(body) + body)
-            Path(temporary).replace(path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                Path(temporary).unlink()
-            raise
+    """Replace the snapshot atomically (a half-written one is never read)."""
+    # one object per distinct string: half the size and half the memory of a loaded run
+    write_cache(path, MAGIC, (*rows.generation, *shared_strings(rows[1:])))
 
 
 def refresh(conn: sqlite3.Connection, path: Path, start: Loaded) -> bool:
@@ -87,7 +67,3 @@ def refresh(conn: sqlite3.Connection, path: Path, start: Loaded) -> bool:
         return False
     write_snapshot(path, ledger.read_rows(conn))
     return True
-
-
-def _crc(body: bytes) -> bytes:
-    return zlib.crc32(body).to_bytes(_CHECKSUM, "big")
