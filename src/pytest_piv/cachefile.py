@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import marshal
+import mmap
 import os
 import tempfile
 import zlib
@@ -19,16 +20,28 @@ _CHECKSUM = 4  # bytes of CRC-32 after the magic
 
 
 def read_cache(path: Path, magic: bytes) -> Any:
-    """What :func:`write_cache` stored at *path* under *magic*, or None."""
+    """What :func:`write_cache` stored at *path* under *magic*, or None.
+
+    The file is mapped, not read: its pages come from the page cache as they are
+    unmarshalled, without a copy of the whole file on the heap.
+    """
     try:
-        data = path.read_bytes()
-    except OSError:
+        with (
+            path.open("rb") as file,
+            mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data,
+            memoryview(data) as view,
+        ):
+            return _unpack(view, magic)
+    except (OSError, ValueError):  # missing, unreadable, or empty (which mmap refuses)
         return None
-    body = data[len(magic) + _CHECKSUM :]
-    if not data.startswith(magic) or data[len(magic) : len(magic) + _CHECKSUM] != _crc(body):
+
+
+def _unpack(data: memoryview, magic: bytes) -> Any:
+    start = len(magic) + _CHECKSUM
+    if data[: len(magic)] != magic or data[len(magic) : start] != _crc(data[start:]):
         return None
     try:
-        return marshal.loads(body)
+        return marshal.loads(data[start:])
     except (EOFError, ValueError, TypeError):
         return None
 
@@ -59,5 +72,5 @@ def shared_strings(tables: Iterable[Iterable[Iterable[Any]]]) -> list[list[tuple
     ]
 
 
-def _crc(body: bytes) -> bytes:
+def _crc(body: bytes | memoryview) -> bytes:
     return zlib.crc32(body).to_bytes(_CHECKSUM, "big")

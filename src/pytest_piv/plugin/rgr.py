@@ -311,8 +311,12 @@ class RgrPlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.pending:  # a failure without an exception to classify (e.g. strict XPASS)
             self._flush_pending()
-        if report.outcome == "passed" and report.when != "call":
-            return  # a passing setup or teardown settles nothing: most reports
+        if report.outcome == "passed":  # most reports
+            if report.when != "call":
+                return  # a passing setup or teardown settles nothing
+            if not hasattr(report, "wasxfail"):
+                self._observe(report, Outcome.PASSED, report.nodeid)
+                return
         outcome = outcome_of(report)
         if outcome is None:
             return
