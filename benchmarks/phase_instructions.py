@@ -39,10 +39,11 @@ def dump(label):
     _dump(label.encode())
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    dump("1 start to configure (imports, options, initial conftests)")
+    # piv's own pytest_configure (tryfirst too, and registered later) has run already
+    dump("1 start-up, options, conftests, piv's configure (config, imports, store)")
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_sessionstart(session):
-    dump("2 configure (piv: config, imports, store)"); yield; dump("3 session start")
+    dump("2 the other plugins' configure"); yield; dump("3 session start")
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_collection_finish(session):
     dump("4 collection"); yield; dump("5 end of collection (piv: judging ahead)")
