@@ -141,3 +141,21 @@ def test_a_run_without_piv_imports_nothing_of_pytest_piv_beyond_its_entry_point(
     loaded = (project.path / "piv-modules.txt").read_text().split()
     assert loaded == ["pytest_piv", "pytest_piv.plugin"]
     assert not (project.path / ".piv").exists()
+
+
+def test_rgr_cache_false_from_pyproject_runs_without_the_cache_files(project: Project) -> None:
+    configure(project, "[tool.piv.rgr]\ncache = false\n")
+    project.run()
+    project.append("tests/test_cart.py", "\n\ndef test_new():\n    assert True\n")
+    result = project.run()
+    assert result.ret == 1  # judged as always: a new test passing at once is a violation
+    assert project.last_run()["tests/test_cart.py::test_new"][0] == "never-red"
+    assert (project.path / ".piv" / "piv.db").is_file()
+    assert not (project.path / ".piv" / "piv.db-snapshot").exists()
+    assert not (project.path / ".piv" / "piv.db-listing").exists()
+
+
+def test_the_caches_are_on_by_default(project: Project) -> None:
+    project.run()
+    assert (project.path / ".piv" / "piv.db-snapshot").is_file()
+    assert (project.path / ".piv" / "piv.db-listing").is_file()

@@ -108,3 +108,15 @@ def test_rgr_coverage_refuses_anything_else(tmp_path: Path) -> None:
         ConfigError, match=r"\[tool.piv.rgr\] coverage = 'sometimes' .*true or false"
     ):
         load_config(tmp_path, pyproject={"rgr": {"coverage": "sometimes"}})
+
+
+def test_rgr_cache_is_on_by_default_and_turned_off_from_toml_or_the_environment(
+    tmp_path: Path,
+) -> None:
+    assert load_config(tmp_path, pyproject={}).rgr.cache is True
+    off = load_config(tmp_path, pyproject={"rgr": {"cache": False}})
+    assert off.rgr.cache is False
+    assert off.values()["rgr.cache"] is False
+    assert load_config(tmp_path, pyproject={}, env={"PIV_RGR_CACHE": "0"}).rgr.cache is False
+    with pytest.raises(ConfigError, match=r"rgr.cache.*true or false"):
+        load_config(tmp_path, pyproject={}, env={"PIV_RGR_CACHE": "sometimes"})
