@@ -36,6 +36,8 @@ class RgrConfig(NamedTuple):
     mode: RgrMode = "enforce"
     policy: RgrPolicy = "standard"
     coverage: bool = False
+    #: the warm-start snapshot and the listing cache beside the store
+    cache: bool = True
 
 
 class PivConfig(NamedTuple):
@@ -65,6 +67,7 @@ class PivConfig(NamedTuple):
             "rgr.mode": self.rgr.mode,
             "rgr.policy": self.rgr.policy,
             "rgr.coverage": self.rgr.coverage,
+            "rgr.cache": self.rgr.cache,
             **coverage_values(self.coverage),
             **self.bench.values(),
         }
@@ -144,6 +147,7 @@ OPTIONS: tuple[Option, ...] = (
         "piv_rgr_policy",
     ),
     Option("rgr.coverage", _bool, "true or false", "PIV_RGR_COVERAGE", "piv_rgr_coverage"),
+    Option("rgr.cache", _bool, "true or false", "PIV_RGR_CACHE", None),
 )
 OPTIONS_BY_KEY = {o.key: o for o in OPTIONS}
 TABLES = {o.key.split(".")[0] for o in OPTIONS if "." in o.key}
@@ -215,6 +219,7 @@ def default_layout(root: Path, testpaths: Sequence[str] = ()) -> dict[str, objec
         "rgr.mode": "enforce",
         "rgr.policy": "standard",
         "rgr.coverage": False,
+        "rgr.cache": True,
     }
 
 
@@ -297,6 +302,7 @@ def load_config(
             mode=raw["rgr.mode"],  # type: ignore[arg-type]
             policy=raw["rgr.policy"],  # type: ignore[arg-type]
             coverage=bool(raw["rgr.coverage"]),
+            cache=bool(raw["rgr.cache"]),
         ),
         coverage=coverage,
         bench=bench,

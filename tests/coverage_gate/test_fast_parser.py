@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import json
 import sys
@@ -20,6 +21,7 @@ from coverage.parser import PythonParser
 
 from pytest_piv.coverage import fast_parser
 from pytest_piv.coverage.fast_parser import CTokenParser, parser_class
+from pytest_piv.coverage.static import ParseSettings, parser_for, settings_key
 
 needs_311 = pytest.mark.skipif(
     sys.version_info[:2] != (3, 11), reason="the C-token parser serves Python 3.11 only"
@@ -273,3 +275,15 @@ def test_a_coverage_py_release_the_parser_was_not_checked_against_gets_its_own_p
     assert parser_class((7, 16)) is PythonParser
     assert parser_class((8, 0)) is PythonParser
     assert parser_class((7, 17)) is CTokenParser
+
+
+@needs_311
+def test_the_c_token_parser_serves_the_gate_by_default() -> None:
+    assert parser_for(ParseSettings(exclude=EXCLUDE, partial="")) is CTokenParser
+
+
+def test_parser_coverage_py_makes_the_gate_use_coverage_pys_own_parser() -> None:
+    settings = ParseSettings(exclude=EXCLUDE, partial="", c_tokens=False)
+    assert parser_for(settings) is PythonParser
+    # facts cached by the C-token parser are not served to a run that turned it off
+    assert settings_key(settings) != settings_key(dataclasses.replace(settings, c_tokens=True))

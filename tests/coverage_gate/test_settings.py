@@ -147,3 +147,12 @@ def test_a_bad_table_is_a_config_error_naming_the_key(
         parse_coverage_table(table, "pyproject.toml")
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_parser_chooses_between_the_c_token_parser_and_coverage_pys_own() -> None:
+    assert parse_coverage_table({}, "pyproject.toml").parser == "c-tokens"
+    assert parse_coverage_table({"parser": "coverage.py"}, "pyproject.toml").parser == (
+        "coverage.py"
+    )
+    with pytest.raises(ConfigError, match=r"parser = 'fast'.*\"c-tokens\", \"coverage.py\""):
+        parse_coverage_table({"parser": "fast"}, "pyproject.toml")

@@ -57,8 +57,8 @@ def test_globs_from_the_environment_are_comma_separated(tmp_path: Path) -> None:
         (
             {"rgr": {"polcy": "strict"}},
             {},
-            "[tool.piv.rgr] polcy = 'strict' (pyproject.toml): expected one of the keys coverage, "
-            "mode, policy",
+            "[tool.piv.rgr] polcy = 'strict' (pyproject.toml): expected one of the keys cache, "
+            "coverage, mode, policy",
         ),
         ({"tset": ["x"]}, {}, "[tool.piv] tset = ['x'] (pyproject.toml): expected one of the keys"),
         ({"tests": "x"}, {}, None),
@@ -120,3 +120,10 @@ def test_rgr_cache_is_on_by_default_and_turned_off_from_toml_or_the_environment(
     assert load_config(tmp_path, pyproject={}, env={"PIV_RGR_CACHE": "0"}).rgr.cache is False
     with pytest.raises(ConfigError, match=r"rgr.cache.*true or false"):
         load_config(tmp_path, pyproject={}, env={"PIV_RGR_CACHE": "sometimes"})
+
+
+def test_config_show_lists_the_coverage_parser(tmp_path: Path) -> None:
+    default = load_config(tmp_path, pyproject={})
+    assert default.values()["coverage.parser"] == "c-tokens"
+    chosen = load_config(tmp_path, pyproject={"coverage": {"parser": "coverage.py"}})
+    assert chosen.values()["coverage.parser"] == "coverage.py"

@@ -167,11 +167,10 @@ class RgrPlugin:
 
     def _load(self) -> None:
         # git lists the work tree in the background while pytest collects; see `tree`
-        db = self.piv.db
-        self.tree_job = TreeStateJob(
-            self.root, self.piv.roles, db.with_name(db.name + LISTING_SUFFIX)
-        )
-        self.snapshot = snapshot.snapshot_path(db)
+        db, cached = self.piv.db, self.piv.rgr.cache
+        listing = db.with_name(db.name + LISTING_SUFFIX) if cached else None
+        self.tree_job = TreeStateJob(self.root, self.piv.roles, listing)
+        self.snapshot = snapshot.snapshot_path(db) if cached else None
         try:
             self.start = snapshot.load(self.conn, self.snapshot)
             self.ledger = ledger.ledger_of(self.start.rows, ledger.adopted(self.conn))

@@ -35,10 +35,11 @@ class Loaded(NamedTuple):
     from_snapshot: bool
 
 
-def load(conn: sqlite3.Connection, path: Path) -> Loaded:
+def load(conn: sqlite3.Connection, path: Path | None) -> Loaded:
     """The ledger rows at the store's current generation: from the snapshot when it is
-    of this store and this generation, else from the tables."""
-    rows = read_snapshot(path, ledger.generation(conn))
+    of this store and this generation, else from the tables (always, when *path* is None:
+    ``[tool.piv.rgr] cache = false``)."""
+    rows = None if path is None else read_snapshot(path, ledger.generation(conn))
     if rows is not None:
         return Loaded(rows, True)
     return Loaded(ledger.read_rows(conn), False)
@@ -60,9 +61,11 @@ def write_snapshot(path: Path, rows: ledger.LedgerRows) -> None:
     write_cache(path, MAGIC, (*rows.generation, *shared_strings(rows[1:])))
 
 
-def refresh(conn: sqlite3.Connection, path: Path, start: Loaded) -> bool:
+def refresh(conn: sqlite3.Connection, path: Path | None, start: Loaded) -> bool:
     """After a run's write: rewrite the snapshot unless the run started from it and left
-    the ledger as it was. Returns whether it was written."""
+    the ledger as it was, or there is none to keep. Returns whether it was written."""
+    if path is None:
+        return False
     if start.from_snapshot and ledger.generation(conn) == start.rows.generation:
         return False
     write_snapshot(path, ledger.read_rows(conn))
