@@ -368,4 +368,5 @@ def coverage_values(settings: CoverageSettings) -> dict[str, object]:
         "coverage.baseline": settings.baseline,
         "coverage.diff_base": settings.diff_base,
         "coverage.diff_fail_under": number(settings.diff_fail_under),
+        "coverage.parser": settings.parser,
     }

@@ -40,6 +40,7 @@ def measure_source(
         keep=lambda path: roles.role(path) == "source",
         cache=cache,
         workers=workers,
+        c_tokens=piv.coverage.parser == "c-tokens",
     )
 
 

@@ -169,6 +169,7 @@ def analyse(
     *,
     cache: FactsCache | None = None,
     workers: int = 1,
+    c_tokens: bool = True,
 ) -> Measurement:
     """Statements, missing lines and branches of every measured source file in ``root``.
 
@@ -177,7 +178,7 @@ def analyse(
     processes when there are many) and added to it.
     """
     has_arcs = data.has_arcs()
-    settings = ParseSettings.of(cov)
+    settings = ParseSettings.of(cov, c_tokens=c_tokens)
     key = settings_key(settings)
     unreadable: list[str] = []
     outside = 0

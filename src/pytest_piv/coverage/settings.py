@@ -16,6 +16,7 @@ from pytest_piv.errors import ConfigError
 Per = Literal["group", "file"]
 Subset = Literal["report", "targeted"]
 Core = Literal["auto", "sysmon", "ctrace", "pytrace"]
+Parser = Literal["c-tokens", "coverage.py"]
 
 TABLE = "[tool.piv.coverage]"
 RULE_TABLE = "[[tool.piv.coverage.rule]]"
@@ -27,6 +28,7 @@ PERCENT = "a number from 0 to 100"
 PER_CHOICES = ("group", "file")
 SUBSET_CHOICES = ("report", "targeted")
 CORE_CHOICES = ("auto", "sysmon", "ctrace", "pytrace")
+PARSER_CHOICES = ("c-tokens", "coverage.py")
 
 
 class Rule(NamedTuple):
@@ -70,6 +72,7 @@ class CoverageSettings(NamedTuple):
     json_report: str | None = DEFAULT_JSON_REPORT
     markdown_report: str | None = None
     core: Core = "auto"
+    parser: Parser = "c-tokens"
 
     @property
     def enabled(self) -> bool:
@@ -208,6 +211,7 @@ TABLE_KEYS = (
     "json",
     "markdown",
     "core",
+    "parser",
 )
 RULE_KEYS = ("path", "module", "min", "branch_min", "per", "name")
 
@@ -231,6 +235,7 @@ def parse_coverage_table(table: Mapping[str, object], origin: str) -> CoverageSe
     json_report = reader.report_path("json")
     markdown_report = reader.report_path("markdown")
     core = reader.choice("core", CORE_CHOICES) or "auto"
+    parser = reader.choice("parser", PARSER_CHOICES) or "c-tokens"
     raw_rules = reader.table.pop("rule", [])
     raw_paths = reader.table.pop("paths", {})
     reader.refuse_unknown(TABLE_KEYS)
@@ -256,6 +261,7 @@ def parse_coverage_table(table: Mapping[str, object], origin: str) -> CoverageSe
         json_report=DEFAULT_JSON_REPORT if json_report is None else (json_report or None),
         markdown_report=markdown_report or None,
         core=cast(Core, core),
+        parser=cast(Parser, parser),
     )
     if branch is False:
         for rule in (settings.default_rule, *rules):

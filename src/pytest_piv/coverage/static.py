@@ -69,14 +69,17 @@ class ParseSettings:
 
     exclude: str
     partial: str
+    #: the C-token parser where it applies (``[tool.piv.coverage] parser = "c-tokens"``)
+    c_tokens: bool = True
 
     @classmethod
-    def of(cls, cov: coverage.Coverage) -> ParseSettings:
+    def of(cls, cov: coverage.Coverage, *, c_tokens: bool = True) -> ParseSettings:
         return cls(
             exclude=join_regex(cov.get_exclude_list("exclude")),
             partial=join_regex(
                 cov.get_exclude_list("partial") + cov.get_exclude_list("partial_always")
             ),
+            c_tokens=c_tokens,
         )
 
 
@@ -89,6 +92,8 @@ def settings_key(settings: ParseSettings) -> str:
         f"exclude {settings.exclude}",
         f"partial {settings.partial}",
     ]
+    if not settings.c_tokens:  # the same facts, but a user who asks for the other parser gets it
+        parts.append("parser coverage.py")
     return hashlib.sha1("\0".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -109,7 +114,7 @@ def parse_facts(filename: str, settings: ParseSettings, *, with_arcs: bool) -> S
     which halves the time; the facts are the same. Raises what coverage.py raises for a
     file it cannot read or parse.
     """
-    parser = parser_class()(filename=filename, exclude=settings.exclude)
+    parser = parser_for(settings)(filename=filename, exclude=settings.exclude)
     parser.parse_source()
     arcs = None
     if with_arcs:
@@ -125,6 +130,11 @@ def parse_facts(filename: str, settings: ParseSettings, *, with_arcs: bool) -> S
         multiline=dict(parser.multiline_map),
         arcs=arcs,
     )
+
+
+def parser_for(settings: ParseSettings) -> type[PythonParser]:
+    """The C-token parser where it applies and is wanted, else coverage.py's own."""
+    return parser_class() if settings.c_tokens else PythonParser
 
 
 def _parse_or_none(filename: str, settings: ParseSettings, with_arcs: bool) -> StaticFacts | None:
