@@ -66,6 +66,14 @@ GREEN = {"tests/test_a.py::test_new": (Outcome.PASSED, Verdict.GREEN)}
 DIGESTS = {"t1": {"test_new": TestDigest("test_new", "b1", "f1")}}
 
 
+def red_run_with_snapshot(conn: sqlite3.Connection, db: Path) -> Path:
+    """A recorded run with a red test and its digests, and a snapshot taken after it."""
+    record(conn, RED, test_digests=DIGESTS)
+    path = snapshot.snapshot_path(db)
+    snapshot.write_snapshot(path, ledger.read_rows(conn))
+    return path
+
+
 def test_writes_to_the_ledger_tables_move_the_generation_and_run_bookkeeping_does_not(
     conn: sqlite3.Connection,
 ) -> None:
@@ -96,23 +104,20 @@ def test_an_unchanged_rerun_leaves_the_generation_alone(conn: sqlite3.Connection
 def test_the_snapshot_loads_the_same_ledger_and_test_digests_as_the_tables(
     conn: sqlite3.Connection, db: Path
 ) -> None:
-    record(conn, RED, test_digests=DIGESTS)
-    path = snapshot.snapshot_path(db)
-    snapshot.write_snapshot(path, ledger.read_rows(conn))
+    path = red_run_with_snapshot(conn, db)
 
     loaded = snapshot.load(conn, path)
 
     assert loaded.from_snapshot
-    assert ledger.ledger_of(loaded.rows, adopted=True) == ledger.load_ledger(conn)
+    tables = ledger.ledger_of(ledger.read_rows(conn), adopted=ledger.adopted(conn))
+    assert ledger.ledger_of(loaded.rows, adopted=True) == tables
     assert ledger.test_digests_of(loaded.rows) == DIGESTS
 
 
 def test_a_snapshot_is_ignored_once_another_writer_changed_the_ledger(
     conn: sqlite3.Connection, db: Path
 ) -> None:
-    record(conn, RED, test_digests=DIGESTS)
-    path = snapshot.snapshot_path(db)
-    snapshot.write_snapshot(path, ledger.read_rows(conn))
+    path = red_run_with_snapshot(conn, db)
     with contextlib.closing(connect(db)) as other:  # e.g. `piv rgr accept` in a terminal
         ledger.accept(other, "tests/test_a.py::test_new", "pins old behaviour")
 
@@ -136,9 +141,7 @@ def test_a_snapshot_is_ignored_once_another_writer_changed_the_ledger(
 def test_a_damaged_snapshot_is_ignored_and_the_tables_are_read(
     conn: sqlite3.Connection, db: Path, damage: object
 ) -> None:
-    record(conn, RED, test_digests=DIGESTS)
-    path = snapshot.snapshot_path(db)
-    snapshot.write_snapshot(path, ledger.read_rows(conn))
+    path = red_run_with_snapshot(conn, db)
     path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
 
     loaded = snapshot.load(conn, path)
@@ -169,20 +172,18 @@ def test_a_run_that_changed_the_ledger_refreshes_the_snapshot_and_a_rerun_does_n
 ) -> None:
     path = snapshot.snapshot_path(db)
     start = snapshot.load(conn, path)
-    record(conn, RED, known=start.rows, test_digests=DIGESTS)
-    assert snapshot.refresh(conn, path, start)  # written: the store moved on
+    now = record(conn, RED, known=start.rows, test_digests=DIGESTS)
+    assert snapshot.refresh(conn, path, start, now)  # written: the store moved on
 
     rerun = snapshot.load(conn, path)
     assert rerun.from_snapshot
     still_red = {"tests/test_a.py::test_new": (Outcome.FAILED, Verdict.STILL_RED)}
-    record(conn, still_red, known=rerun.rows)
-    assert snapshot.refresh(conn, path, rerun)  # the red test's row changed (still red)
+    now = record(conn, still_red, known=rerun.rows)
+    assert snapshot.refresh(conn, path, rerun, now)  # the red test's row changed (still red)
 
     settled = snapshot.load(conn, path)
-    record(
-        conn, {"tests/test_a.py::test_new": (Outcome.FAILED, Verdict.STILL_RED)}, known=settled.rows
-    )
-    assert not snapshot.refresh(conn, path, settled)
+    now = record(conn, still_red, known=settled.rows)
+    assert not snapshot.refresh(conn, path, settled, now)
     assert snapshot.load(conn, path).from_snapshot
 
 

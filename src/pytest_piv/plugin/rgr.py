@@ -41,7 +41,7 @@ from pytest_piv.rgr.rules import (
     source_changed_now,
 )
 from pytest_piv.store import connect, ledger, snapshot, unreadable
-from pytest_piv.store.db import LISTING_SUFFIX
+from pytest_piv.store.db import LISTING_SUFFIX, beside
 from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blob
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class RgrPlugin:
     def _load(self) -> None:
         # git lists the work tree in the background while pytest collects; see `tree`
         db, cached = self.piv.db, self.piv.rgr.cache
-        listing = db.with_name(db.name + LISTING_SUFFIX) if cached else None
+        listing = beside(db, LISTING_SUFFIX) if cached else None
         self.tree_job = TreeStateJob(self.root, self.piv.roles, listing)
         self.snapshot = snapshot.snapshot_path(db) if cached else None
         try:
@@ -533,7 +533,7 @@ class RgrPlugin:
             if self.tree.files[path] in unknown:
                 with contextlib.suppress(OSError):
                     blobs[self.tree.files[path]] = (self.root / path).read_bytes()
-        ledger.finish_run(
+        now = ledger.finish_run(
             self.conn,
             ledger.RunEnd(
                 run_id=run_id,
@@ -556,7 +556,7 @@ class RgrPlugin:
             ),
             self.start.rows,
         )
-        snapshot.refresh(self.conn, self.snapshot, self.start)
+        snapshot.refresh(self.conn, self.snapshot, self.start, now)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.summary is None:

@@ -113,6 +113,11 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def beside(db: Path, suffix: str) -> Path:
+    """A file that belongs with the store: ``.piv/piv.db`` + ``-snapshot``."""
+    return db.with_name(db.name + suffix)
+
+
 def integrity_ok(path: Path) -> bool:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         return bool(conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
@@ -135,5 +140,5 @@ def reset(path: Path) -> Path | None:
             side.rename(backup.with_name(backup.name + suffix))
     # the caches beside it go with it
     for suffix in (SNAPSHOT_SUFFIX, LISTING_SUFFIX):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+        beside(path, suffix).unlink(missing_ok=True)
     return backup

@@ -195,9 +195,7 @@ def generation(conn: sqlite3.Connection) -> Generation:
 
 def read_rows(conn: sqlite3.Connection) -> LedgerRows:
     """The ledger tables, read in one transaction so that they match their generation."""
-    in_transaction = conn.in_transaction
-    if not in_transaction:
-        conn.execute("BEGIN")
+    conn.execute("BEGIN")
     try:
         return LedgerRows(
             generation(conn),
@@ -217,8 +215,7 @@ def read_rows(conn: sqlite3.Connection) -> LedgerRows:
             ).fetchall(),
         )
     finally:
-        if not in_transaction:
-            conn.execute("COMMIT")
+        conn.execute("COMMIT")
 
 
 def adopted(conn: sqlite3.Connection) -> bool:
@@ -265,10 +262,6 @@ def test_digests_of(rows: LedgerRows) -> dict[str, dict[str, TestDigest]]:
     for file_digest, qualname, body, full in rows.test_digests:
         out.setdefault(file_digest, {})[qualname] = new(TestDigest, (qualname, body, full))
     return out
-
-
-def load_ledger(conn: sqlite3.Connection) -> Ledger:
-    return ledger_of(read_rows(conn), adopted(conn))
 
 
 #: The result columns a run records for each test, in the order of ``_RESULT_COLUMNS``.

@@ -18,14 +18,14 @@ from typing import NamedTuple
 
 from pytest_piv.cachefile import read_cache, shared_strings, write_cache
 from pytest_piv.store import ledger
-from pytest_piv.store.db import SNAPSHOT_SUFFIX
+from pytest_piv.store.db import SNAPSHOT_SUFFIX, beside
 
 #: the file's first bytes; a new layout of the rows gets a new magic
 MAGIC = b"piv-ledger-snapshot-1\n"
 
 
 def snapshot_path(db: Path) -> Path:
-    return db.with_name(db.name + SNAPSHOT_SUFFIX)
+    return beside(db, SNAPSHOT_SUFFIX)
 
 
 class Loaded(NamedTuple):
@@ -61,12 +61,15 @@ def write_snapshot(path: Path, rows: ledger.LedgerRows) -> None:
     write_cache(path, MAGIC, (*rows.generation, *shared_strings(rows[1:])))
 
 
-def refresh(conn: sqlite3.Connection, path: Path | None, start: Loaded) -> bool:
-    """After a run's write: rewrite the snapshot unless the run started from it and left
-    the ledger as it was, or there is none to keep. Returns whether it was written."""
+def refresh(
+    conn: sqlite3.Connection, path: Path | None, start: Loaded, now: ledger.Generation
+) -> bool:
+    """After a run's write, which left the store at generation *now*: rewrite the snapshot
+    unless the run started from it and left the ledger as it was, or there is none to keep.
+    Returns whether it was written."""
     if path is None:
         return False
-    if start.from_snapshot and ledger.generation(conn) == start.rows.generation:
+    if start.from_snapshot and now == start.rows.generation:
         return False
     write_snapshot(path, ledger.read_rows(conn))
     return True
