@@ -190,18 +190,18 @@ def new_project() -> Iterator[PivProject]:
 
 
 def keep_wal_of_next_run(project: PivProject, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``pytest --piv`` and leave its record in the WAL, as a crash after its commit
-    would (a reader holds the store open, so the run's close does not checkpoint it)."""
+    """Run ``pytest --piv`` and leave its record in the WAL (and the WAL's index in the
+    -shm file), as a crash after its commit would: a reader holds the store open, so the
+    run's close does not checkpoint it."""
     with contextlib.closing(sqlite3.connect(project.db)) as reader:
         reader.execute("PRAGMA wal_autocheckpoint = 0")
         reader.execute("SELECT COUNT(*) FROM runs").fetchone()
         done = project.run(*args)
         kept = {
             suffix: project.db.with_name(project.db.name + suffix).read_bytes()
-            for suffix in ("", "-wal")
+            for suffix in ("", "-wal", "-shm")
         }
     # the reader's close checkpointed the WAL into the store: put the crashed state back
     for suffix, data in kept.items():
         project.db.with_name(project.db.name + suffix).write_bytes(data)
-    project.db.with_name(project.db.name + "-shm").unlink(missing_ok=True)
     return done
