@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,9 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except Exception:
-        log = Path(tempfile.gettempdir()) / "piv-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        click.echo(f"piv: unexpected error: {sys.exc_info()[1]!r} (details in {log})", err=True)
+        from pytest_piv.cli.errorlog import write_error_log
+
+        log = write_error_log(traceback.format_exc())
+        details = f"details in {log}" if log else "no log file could be written"
+        click.echo(f"piv: unexpected error: {sys.exc_info()[1]!r} ({details})", err=True)
         return EXIT_UNEXPECTED
     return int(result or 0)
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_piv.config import PivConfig
+from pytest_piv.errors import StoreError
 from pytest_piv.plugin.gc_pause import gc_paused
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
@@ -40,7 +41,7 @@ from pytest_piv.rgr.rules import (
     judge_test,
     source_changed_now,
 )
-from pytest_piv.store import connect, ledger, snapshot, unreadable
+from pytest_piv.store import connect, diagnose, ledger, snapshot
 from pytest_piv.store.db import LISTING_SUFFIX, beside
 from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blob
 
@@ -174,14 +175,17 @@ class RgrPlugin:
         try:
             self.start = snapshot.load(self.conn, self.snapshot)
             self.ledger = ledger.ledger_of(self.start.rows, ledger.adopted(self.conn))
-        except sqlite3.DatabaseError as exc:  # a valid header over corrupt pages
-            raise pytest.UsageError(f"piv: {unreadable(self.piv.db, exc)}") from None
+        except (sqlite3.Error, OSError, StoreError) as exc:  # e.g. corrupt pages
+            raise pytest.UsageError(f"piv: {diagnose(self.piv.db, exc)}") from None
         self.adopting = not self.ledger.adopted
         self.distributed = self.config.pluginmanager.hasplugin("dsession")
         if self.distributed:  # failed collections arrive as reports, not as exceptions
             self.config.pluginmanager.register(WorkerCollectReports(self), "piv-collect-reports")
-        ledger.close_abandoned_runs(self.conn)
-        self.run_id = self._start_run()
+        try:
+            ledger.close_abandoned_runs(self.conn)
+            self.run_id = self._start_run()
+        except (sqlite3.Error, OSError, StoreError) as exc:  # judged all the same, not recorded
+            self.store_error = str(diagnose(self.piv.db, exc))
 
     @functools.cached_property
     def tree(self) -> TreeState:
@@ -490,10 +494,15 @@ class RgrPlugin:
             session.testsfailed += 1
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        try:
-            self._record(judged, summary, complete, adopting, scope, detail, verified, session)
-        except Exception as exc:  # the gate's verdict stands even if the store cannot record
-            self.store_error = f"{self.piv.db}: could not record this run ({exc})"
+        if self.store_error is None:
+            try:
+                self._record(judged, summary, complete, adopting, scope, detail, verified, session)
+            except Exception as exc:  # the verdict stands even if the store cannot record it
+                self.store_error = str(diagnose(self.piv.db, exc))
+        if self.store_error and self.piv.rgr.mode == "enforce":  # never a silent success
+            session.testsfailed += 1
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _record(
         self,
@@ -562,13 +571,13 @@ class RgrPlugin:
         if self.summary is None:
             return
         verbosity = self.config.get_verbosity()
-        notes = [self.store_error] if self.store_error else []
         # what the header could not know yet, such as git failing to list the work tree
-        notes += [n for n in self.tree.notes if n not in self.tree_job.notes]
+        notes = [n for n in self.tree.notes if n not in self.tree_job.notes]
         terminalreporter.section("piv", sep="-")
-        for line in report.summary_lines(
+        lines = report.summary_lines(
             self.summary, self.verdicts, mode=self.piv.rgr.mode, verbosity=verbosity, notes=notes
-        ):
+        )
+        for line in report.not_recorded(lines, self.store_error, mode=self.piv.rgr.mode):
             terminalreporter.write_line(line.text, **line.markup)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

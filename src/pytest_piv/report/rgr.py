@@ -53,6 +53,17 @@ def summary_lines(
     return lines
 
 
+def not_recorded(lines: Sequence[Line], error: str | None, *, mode: str) -> list[Line]:
+    """*lines* with the news that the run could not be recorded (*error*: why, and the
+    fix), on the phase line itself and on a line of its own, at every verbosity."""
+    if not error:
+        return list(lines)
+    markup = {"red": True, "bold": True} if mode == "enforce" else {"yellow": True, "bold": True}
+    label = "piv: NOT RECORDED" if mode == "enforce" else "piv: warning: NOT RECORDED"
+    first, *rest = lines
+    return [Line(f"{first.text} [NOT RECORDED]", markup), Line(f"{label} — {error}", markup), *rest]
+
+
 def summary_json(summary: RunSummary, verdicts: Sequence[TestVerdict]) -> dict[str, object]:
     return {
         "phase": summary.phase,

@@ -61,10 +61,13 @@ class RunEnd(NamedTuple):
 
 
 class Generation(NamedTuple):
-    """Which store, and how many changes its ledger tables have seen (migration 5)."""
+    """Which store, how many changes its ledger tables have seen (migration 5), and a
+    token drawn anew at each change (migration 6): copies of one store that diverged
+    never share a generation."""
 
     store_id: str
     number: int
+    token: str = ""
 
 
 class LedgerRows(NamedTuple):
@@ -187,10 +190,10 @@ _RED_KINDS = {k.value: k for k in RedKind}
 
 
 def generation(conn: sqlite3.Connection) -> Generation:
-    store_id, number = conn.execute(
-        "SELECT store_id, number FROM ledger_generation WHERE only_row = 1"
+    store_id, number, token = conn.execute(
+        "SELECT store_id, number, token FROM ledger_generation WHERE only_row = 1"
     ).fetchone()
-    return Generation(store_id, number)
+    return Generation(store_id, number, token)
 
 
 def read_rows(conn: sqlite3.Connection) -> LedgerRows:

@@ -6,6 +6,9 @@ never edited once released: append a new one instead.
 
 from __future__ import annotations
 
+#: the tables a run starts from: a change to any of them moves the ledger's generation
+_LEDGER_TABLES = ("tests", "proofs", "collection_reds", "files", "last_results", "test_digests")
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the RGR evidence ledger
     """
@@ -191,7 +194,25 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE ledger_generation SET number = number + 1;
     END;
 """
-        for table in ("tests", "proofs", "collection_reds", "files", "last_results", "test_digests")
+        for table in _LEDGER_TABLES
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ),
+    # 6: the generation's token, random anew at every change: two copies of one store
+    # that each saw the same number of changes are still told apart, so the snapshot of
+    # one never answers for the other
+    """
+    ALTER TABLE ledger_generation ADD COLUMN token TEXT NOT NULL DEFAULT '';
+    UPDATE ledger_generation SET token = lower(hex(randomblob(8)));
+"""
+    + "".join(
+        f"""
+    DROP TRIGGER {table}_{event.lower()}_moves_the_generation;
+    CREATE TRIGGER {table}_{event.lower()}_moves_the_generation AFTER {event} ON {table}
+    BEGIN
+        UPDATE ledger_generation SET number = number + 1, token = lower(hex(randomblob(8)));
+    END;
+"""
+        for table in _LEDGER_TABLES
         for event in ("INSERT", "UPDATE", "DELETE")
     ),
 )

@@ -3,9 +3,10 @@
 Reading 2,000 tests, their proofs, 4,000 files and their result signatures from SQLite
 and turning them into Python objects is a noticeable share of what ``pytest --piv`` adds
 to a run. The snapshot holds the same rows (:class:`~pytest_piv.store.ledger.LedgerRows`)
-marshalled, with the store's id and the ledger's generation they were read at. It is used
-only while the store is still at that generation (every change to a ledger table moves
-it, whoever makes it: a trigger does), so it can never show a run an outdated ledger. A
+marshalled, with the store's id and the ledger's generation they were read at (a count
+and a random token, both moved by every change to a ledger table, whoever makes it: a
+trigger does). It is used only while the store is still at that generation, so it can
+never show a run an outdated ledger, nor another copy's. A
 missing, damaged, foreign or outdated snapshot is ignored and the tables are read; the
 run that changed the ledger writes a fresh one. It is a cache: deleting it loses nothing.
 """
@@ -17,11 +18,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pytest_piv.cachefile import read_cache, shared_strings, write_cache
+from pytest_piv.errors import StoreError
 from pytest_piv.store import ledger
 from pytest_piv.store.db import SNAPSHOT_SUFFIX, beside
+from pytest_piv.store.health import RESET_HINT
 
 #: the file's first bytes; a new layout of the rows gets a new magic
-MAGIC = b"piv-ledger-snapshot-1\n"
+MAGIC = b"piv-ledger-snapshot-2\n"
 
 
 def snapshot_path(db: Path) -> Path:
@@ -39,7 +42,8 @@ def load(conn: sqlite3.Connection, path: Path | None) -> Loaded:
     """The ledger rows at the store's current generation: from the snapshot when it is
     of this store and this generation, else from the tables (always, when *path* is None:
     ``[tool.piv.rgr] cache = false``)."""
-    rows = None if path is None else read_snapshot(path, ledger.generation(conn))
+    now = ledger.generation(conn)
+    rows = None if path is None else read_snapshot(path, now)
     if rows is not None:
         return Loaded(rows, True)
     return Loaded(ledger.read_rows(conn), False)
@@ -48,11 +52,20 @@ def load(conn: sqlite3.Connection, path: Path | None) -> Loaded:
 def read_snapshot(path: Path, generation: ledger.Generation) -> ledger.LedgerRows | None:
     data = read_cache(path, MAGIC)
     try:
-        store_id, number, *tables = data
-        rows = ledger.LedgerRows(ledger.Generation(store_id, number), *tables)
+        store_id, number, token, *tables = data
+        rows = ledger.LedgerRows(ledger.Generation(store_id, number, token), *tables)
     except (TypeError, ValueError):  # None, or not the layout this MAGIC promises
         return None
-    return rows if rows.generation == generation else None
+    then = rows.generation
+    if then.store_id == generation.store_id and then.number > generation.number:
+        db = path.with_name(path.name.removesuffix(SNAPSHOT_SUFFIX))
+        raise StoreError(
+            f"{db} is at ledger generation {generation.number}, but {path} was taken from it "
+            f"at generation {then.number}: the store lost recorded changes (a damaged or "
+            f"emptied WAL, or an older copy put back); if you put an older copy back on "
+            f"purpose, delete {path.name}; otherwise {RESET_HINT}"
+        )
+    return rows if then == generation else None
 
 
 def write_snapshot(path: Path, rows: ledger.LedgerRows) -> None:
