@@ -202,13 +202,13 @@ def test_a_read_only_file_or_directory_beside_the_store_is_named_with_its_fix(
         assert {p.name for p in db.parent.iterdir()} >= set(before)
 
 
-@pytest.mark.parametrize("room", [0, 4096, 40_000], ids=["nothing", "one-page", "some"])
+@pytest.mark.parametrize("room", [0, 4120, 3 * 4120], ids=["no-frame", "one-frame", "three-frames"])
 def test_a_full_disk_is_named_with_its_fix_and_loses_nothing(
     stores: tuple[Store, Store], truth: Truth, tmp_path: Path, room: int
 ) -> None:
     ours, _ = stores
     db = ours.copy_to(tmp_path / ".piv")
-    biggest = max(p.stat().st_size for p in db.parent.iterdir())
+    wal = db.with_name("piv.db-wal").stat().st_size  # the log is what a run writes to
 
     done = subprocess.run(
         [sys.executable, "-m", "tests.reliability.store_session", str(db), str(ours.project.root)],
@@ -217,12 +217,12 @@ def test_a_full_disk_is_named_with_its_fix_and_loses_nothing(
         check=False,
         timeout=120,
         cwd=Path(__file__).parents[2],
-        preexec_fn=file_size_limit(biggest + room),
+        preexec_fn=file_size_limit(wal + room),
     )
     outcome = Outcome(**json.loads(done.stdout))
 
     assert_honest(outcome, truth, db, db)
-    if outcome.result != "recorded":
-        assert "full" in outcome.message, outcome
-        assert "piv state reset" not in outcome.message
+    assert outcome.result == "not recorded", outcome  # judged, and said it was not recorded
+    assert "is full" in outcome.message, outcome
+    assert "piv state reset" not in outcome.message
     assert recorded_runs(db) >= truth.runs  # nothing recorded before was lost

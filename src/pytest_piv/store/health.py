@@ -163,16 +163,17 @@ def _recovery_damage(db: Path, wal: bytes) -> str | None:
         try:
             shutil.copyfile(db, copy)
             alone, ours = _quick_check(copy)
-            if alone is not None:  # the store itself is damaged, whatever its log holds
-                raise unreadable(db, alone)
             wal_of(copy).write_bytes(wal)
         except OSError:
             return None  # no room for the copies: opening the store itself will tell
         found, theirs = _quick_check(copy)
     if found is not None:
+        if alone is not None:  # the store itself is damaged, whatever its log holds
+            raise unreadable(db, alone)
         return f"the store read with it fails its check: {found}"
-    if ours and theirs and ours != theirs:
+    if alone is None and ours and theirs and ours != theirs:
         return f"it belongs to another store (store id {theirs}, this store's is {ours})"
+    # (a store file that fails alone but passes with its log was stopped mid-checkpoint)
     return None
 
 
