@@ -58,11 +58,12 @@ class Store:
         return target / "piv.db"
 
 
-def crashed_store(project: PivProject) -> Store:
+def crashed_store(project: PivProject, *, refactor: bool = True) -> Store:
     assert project.run().returncode == 0
-    source = project.root / "src" / "shop" / "__init__.py"
-    source.write_text("def total(prices):\n    return sum(list(prices))\n")
-    assert project.run().returncode == 0  # REFACTOR
+    if refactor:
+        source = project.root / "src" / "shop" / "__init__.py"
+        source.write_text("def total(prices):\n    return sum(list(prices))\n")
+        assert project.run().returncode == 0  # REFACTOR
     tests = project.root / "tests" / "test_shop.py"
     tests.write_text(tests.read_text() + NEW_FAILING_TEST)
     assert keep_wal_of_next_run(project).returncode == 1  # RED, recorded in the WAL only
@@ -78,7 +79,7 @@ def stores() -> Iterator[tuple[Store, Store]]:
         other = next(theirs)  # another project: another ledger
         (other.root / "tests" / "test_more.py").write_text(OTHER_TESTS)
         other.commit("test: more")
-        yield crashed_store(next(ours)), crashed_store(other)
+        yield crashed_store(next(ours)), crashed_store(other, refactor=False)
 
 
 @dataclass(frozen=True)

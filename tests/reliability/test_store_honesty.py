@@ -66,7 +66,15 @@ def corrupt_ledger_pages(project: PivProject) -> list[bytes]:
     return garbage
 
 
-@pytest.mark.parametrize("verbosity", [(), ("-q",), ("-qq",)])
+@pytest.mark.parametrize(
+    "verbosity",
+    [
+        pytest.param((), id="default"),
+        pytest.param(("-q",), id="q"),
+        pytest.param(("-qq",), id="qq"),
+        pytest.param(("-q", "-n", "2"), id="q-xdist"),
+    ],
+)
 def test_a_run_over_corrupt_pages_hidden_by_the_snapshot_fails_and_says_it_was_not_recorded(
     piv_project: PivProject, verbosity: tuple[str, ...]
 ) -> None:
