@@ -76,12 +76,14 @@ def diagnose(db: Path, exc: BaseException) -> StoreError:
     number = getattr(exc, "errno", None)
     if primary == _FULL or number in _FULL_ERRNOS:
         return disk_full(db, exc)
-    if primary == _READONLY or number in _READ_ONLY_ERRNOS or primary in (_CANTOPEN, _IOERR):
+    refused = primary == _READONLY or number in _READ_ONLY_ERRNOS
+    if refused or primary in (_CANTOPEN, _IOERR) or isinstance(exc, OSError):
         for where in (db.parent, db, wal_of(db), shm_of(db)):
             if where.exists() and not os.access(where, os.W_OK):
                 return read_only(where, exc)
-    if primary == _READONLY:
-        return read_only(db, exc)
+    if refused:
+        named = getattr(exc, "filename", None)
+        return read_only(Path(named) if named else db, exc)
     if primary in (_CANTOPEN, _IOERR) or isinstance(exc, OSError):
         if _out_of_space(db):
             return disk_full(db, exc)
