@@ -205,3 +205,36 @@ def keep_wal_of_next_run(project: PivProject, *args: str) -> subprocess.Complete
     for suffix, data in kept.items():
         project.db.with_name(project.db.name + suffix).write_bytes(data)
     return done
+
+
+@contextlib.contextmanager
+def full_tmpfs(directory: Path) -> Iterator[None]:
+    """*directory* moved onto a small tmpfs of its own, then filled to the last byte:
+    a real full disk. Needs root (mount); skipped where mounting is denied."""
+    saved = directory.with_name(directory.name + ".saved")
+    directory.rename(saved)
+    directory.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=700", "tmpfs", str(directory)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        directory.rmdir()
+        saved.rename(directory)
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr!r}")
+    try:
+        for path in saved.iterdir():
+            shutil.copy2(path, directory / path.name)
+        with contextlib.suppress(OSError), (directory / "filler").open("wb") as filler:
+            while True:
+                filler.write(bytes(4096))
+                filler.flush()
+        yield
+    finally:
+        for path in directory.iterdir():
+            if path.name != "filler":
+                shutil.copy2(path, saved / path.name)
+        subprocess.run(["umount", str(directory)], check=True)
+        directory.rmdir()
+        saved.rename(directory)

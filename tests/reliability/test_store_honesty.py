@@ -21,6 +21,7 @@ import pytest
 from tests.reliability.piv_project import (
     PivProject,
     file_size_limit,
+    full_tmpfs,
     keep_wal_of_next_run,
     new_project,
     read_only,
@@ -120,6 +121,25 @@ def test_a_full_disk_fails_the_run_and_says_so_without_suggesting_a_reset(
     assert "full" in said or "file-size limit" in said, done.stdout
     assert "piv state reset" not in said
     assert project.runs() in (runs, runs + 1)  # at most the run's start row, never less
+    with contextlib.closing(sqlite3.connect(project.db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_store_on_a_full_tmpfs_fails_the_run_and_says_the_disk_is_full(
+    piv_project: PivProject,
+) -> None:
+    project = piv_project
+    assert project.run().returncode == 0
+    source = project.root / "src" / "shop" / "__init__.py"
+    source.write_text("def total(prices):\n    return sum(list(prices))\n")
+
+    with full_tmpfs(project.db.parent):
+        done = project.run("-q")
+
+    assert_not_recorded_loudly(done, str(project.db.parent))
+    said = "\n".join(piv_lines(done))
+    assert "is full" in said, done.stdout
+    assert "piv state reset" not in said
     with contextlib.closing(sqlite3.connect(project.db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
