@@ -149,6 +149,11 @@ def check_files(db: Path) -> None:
     except OSError as exc:
         raise diagnose(db, exc) from None
     why = wal_damage(data, committed) or _recovery_damage(db, data)
+    if why and why.startswith("it belongs"):
+        raise StoreError(
+            f"{wal} does not belong to {db} ({why}): read together they would mix two "
+            f"stores; {RESET_HINT} (the WAL is kept with it)"
+        )
     if why:
         raise StoreError(
             f"{wal} is damaged ({why}): SQLite would drop the runs recorded after the damage; "
