@@ -260,8 +260,9 @@ def _shm_frames(shm: Path) -> tuple[int, int, int] | None:
 
 
 def _in_use(db: Path) -> bool:
-    """Whether another process has the store open (it holds a lock on the -shm file), so
-    that its WAL is live, will not be recovered by the next opener, and may be mid-write."""
+    """Whether a connection (of another process, or of this one) has the store open: it
+    holds a lock on the -shm file, so the WAL is live, will not be recovered by the next
+    opener, and may be mid-write."""
     if not sys.platform.startswith("linux"):
         return shm_of(db).exists()
     import fcntl
@@ -272,7 +273,8 @@ def _in_use(db: Path) -> bool:
         return False
     try:
         query = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, _SHM_DMS, 1, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+        # an open-file-description query also sees this process's own connections
+        answer = fcntl.fcntl(fd, getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK), query)
         return bool(struct.unpack("hhqqi4x", answer)[0] != fcntl.F_UNLCK)
     except OSError:
         return True
