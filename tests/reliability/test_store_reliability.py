@@ -181,7 +181,7 @@ def kill_group(proc: subprocess.Popen[str]) -> None:
 
 def assert_clean(done: subprocess.CompletedProcess[str]) -> None:
     assert done.returncode == 0, done.stdout
-    for bad in ("locked", "could not record", "INTERNALERROR", "Traceback"):
+    for bad in ("locked", "could not record", "NOT RECORDED", "INTERNALERROR", "Traceback"):
         assert bad not in done.stdout, done.stdout
 
 
