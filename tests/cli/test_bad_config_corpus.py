@@ -159,7 +159,7 @@ def assert_usage_error(ran: Ran, code: int, key: str) -> None:
     assert "Traceback" not in text
     assert "INTERNALERROR" not in text
     assert ran.code == code, text
-    lines = [line for line in text.splitlines() if key in line and "rror" in line]
+    lines = [line for line in text.splitlines() if key in line and "error" in line.lower()]
     assert lines, f"no error line names {key!r}:\n{text}"
     assert all(ch.isprintable() for ch in lines[0]), lines[0]
 
