@@ -96,14 +96,19 @@ def test_the_cli_renders_stored_hostile_text_inert(hostile: Project) -> None:
     nodeid = HOSTILE_FILE + "::test_new"
     explained = piv_cli(hostile, "rgr", "explain", nodeid)
     assert_inert(explained)
-    assert "\\x1b]0;owned\\x07\\x1b[2J\\x08\\rpiv: GREEN forged\\x00\\nsecond line" in explained
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in explained
     for command in (["status"], ["log"], ["rgr", "explain", nodeid + "x"]):
         assert_inert(piv_cli(hostile, *command))
     accepted = piv_cli(hostile, "rgr", "accept", nodeid, "--reason", "pinned \x1b[2J")
     assert_inert(accepted)
 
 
-def test_benchmark_renderers_escape_a_hostile_benchmark_name(plain_project: Project) -> None:
+def test_benchmark_renderers_escape_a_hostile_benchmark_name(
+    plain_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an outer xdist run must not make the inner pytest think it is a worker
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     plain_project.write(
         "pyproject.toml",
         (plain_project.path / "pyproject.toml").read_text() + '\n[tool.piv.rgr]\nmode = "off"\n',
