@@ -103,6 +103,12 @@ BAD_CLI = [
     ("ab-pairs-one", ["bench", "ab", "--base", "main", "--pairs", "1"], "--pairs"),
     ("ab-base-option", ["bench", "ab", "--base", "--output=x"], "--base"),
     ("import-missing-file", ["bench", "import", "/nonexistent/x.json"], "/nonexistent/x.json"),
+    ("machine-escape", ["bench", "import", "--machine", "a\x1bb", "/dev/null"], "--machine"),
+    (
+        "remap-reversed-range",
+        ["coverage", "check", "--fail-under=1", "--remap", "s/=[z-a]/"],
+        "--remap",
+    ),
     ("remap-empty", ["coverage", "check", "--fail-under=1", "--remap", "="], "--remap"),
 ]
 

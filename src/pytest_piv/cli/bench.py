@@ -28,6 +28,20 @@ from pytest_piv.store import connect
 from pytest_piv.vcs import ref_problem
 
 RUN_ID = click.IntRange(1, MAX_ID)
+MAX_MACHINE = 200
+
+
+def _machine_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--machine``: one line of printable text (it is stored and printed again)."""
+    if value is not None and (
+        not value.strip() or not value.isprintable() or len(value) > MAX_MACHINE
+    ):
+        raise click.BadParameter(
+            f"{value!r}: expected a one-line machine key of at most {MAX_MACHINE} printable "
+            "characters"
+        )
+    return value
+
 
 GATE_FAILED = 1
 
@@ -69,7 +83,12 @@ def _emit(
 
 
 @baseline_group.command("save")
-@click.option("--machine", default=None, help="the machine key (default: the latest run's)")
+@click.option(
+    "--machine",
+    default=None,
+    callback=_machine_key,
+    help="the machine key (default: the latest run's)",
+)
 @click.option(
     "--run", "run_id", type=RUN_ID, default=None, help="the run to save (default: latest)"
 )
@@ -144,7 +163,9 @@ def show_command(ctx: click.Context, run_id: int | None, as_json: bool, markdown
 
 @bench_group.command("history")
 @click.argument("name")
-@click.option("--machine", default=None, help="only runs on this machine key")
+@click.option(
+    "--machine", default=None, callback=_machine_key, help="only runs on this machine key"
+)
 @click.option("--limit", type=click.IntRange(1, 1000), default=30, help="how many runs")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_context
@@ -229,7 +250,12 @@ def ab_command(
 
 @bench_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--machine", default=None, help="whose baseline (default: the latest run's)")
+@click.option(
+    "--machine",
+    default=None,
+    callback=_machine_key,
+    help="whose baseline (default: the latest run's)",
+)
 @click.pass_context
 def export_command(ctx: click.Context, file: Path, machine: str | None) -> int:
     """Write a machine's baseline to FILE as sorted JSON (to commit or to import elsewhere)."""
@@ -257,7 +283,12 @@ def export_command(ctx: click.Context, file: Path, machine: str | None) -> int:
 
 @bench_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--machine", default=None, help="store it for this key (default: the file's)")
+@click.option(
+    "--machine",
+    default=None,
+    callback=_machine_key,
+    help="store it for this key (default: the file's)",
+)
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, machine: str | None) -> int:
     """Make the baseline in FILE (from `piv bench export`) a machine's baseline."""
