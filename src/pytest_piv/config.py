@@ -9,7 +9,6 @@ both call :func:`load_config`, so they always agree.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -357,31 +356,6 @@ def _confine(root: Path, key: str, value: object, origin: str) -> None:
         name = _display_key(key) if origin == "pyproject.toml" and "]" not in key else key
         resolved = printable((root / str(value)).resolve())
         raise ConfigError(name, value, f"{INSIDE}; it resolves to {resolved})", origin)
-
-
-#: ``PIV_*`` variables read elsewhere (not settings, but not typos either)
-INTERNAL_ENV = ("PIV_AB_CHANNEL",)
-
-
-def known_env() -> tuple[str, ...]:
-    """Every ``PIV_*`` variable pytest-piv reads."""
-    names = {o.env for o in OPTIONS if o.env}
-    names |= {variable for _, variable, _, _ in COVERAGE_OVERRIDES}
-    names |= {variable for _, variable, _ in BENCH_OVERRIDES}
-    return tuple(sorted({*names, *INTERNAL_ENV}))
-
-
-def unknown_env_warnings(env: Mapping[str, str]) -> list[str]:
-    """One warning per ``PIV_*`` variable that is no setting, naming the closest one."""
-    known = known_env()
-    warnings = []
-    for name in sorted(env):
-        if not name.startswith("PIV_") or name in known:
-            continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        warnings.append(f"{printable(name)} is not a pytest-piv setting{hint}")
-    return warnings
 
 
 # -- [tool.piv.coverage]: parsed by the coverage gate, a few keys overridable -----------

@@ -127,3 +127,36 @@ def test_benchmark_renderers_escape_a_hostile_benchmark_name(
     history = piv_cli(plain_project, "bench", "history", "test_speed")
     assert "forged.py::test_speed" in history
     assert_inert(history)
+
+
+def test_coverage_renderers_escape_a_hostile_source_file_name(plain_project: Project) -> None:
+    module = "evil\x1b]0;title\x07\x1b[2J"
+    plain_project.write(
+        "pyproject.toml",
+        (plain_project.path / "pyproject.toml").read_text()
+        + '\n[tool.piv.rgr]\nmode = "off"\n\n[tool.piv.coverage]\nfail_under = 100\n'
+        'markdown = "coverage.md"\n',
+    )
+    plain_project.write(
+        f"src/shop/{module}.py", "def f(x):\n    if x:\n        return 1\n    return 2\n"
+    )
+    plain_project.write(
+        "tests/test_evil.py",
+        f"import importlib\n\n\ndef test_f():\n"
+        f"    assert importlib.import_module({'shop.' + module!r}).f(1) == 1\n",
+    )
+    result = plain_project.run()
+    section = piv_section(result.stdout.str())
+    assert any("evil\\x1b]0;title\\x07\\x1b[2J.py" in line for line in section), section
+    assert_inert("\n".join(section))
+    markdown = (plain_project.path / "coverage.md").read_text(encoding="utf-8")
+    assert "`src/shop/evil\\x1b]0;title\\x07\\x1b[2J.py  75.00 %  missing 4`" in markdown
+    assert_inert(markdown)
+    for command in (
+        ["coverage", "check"],
+        ["coverage", "check", "--markdown"],
+        ["coverage", "files"],
+    ):
+        output = piv_cli(plain_project, *command)
+        assert "evil\\x1b]0;title" in output
+        assert_inert(output.replace("\t", " "))

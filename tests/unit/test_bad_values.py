@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_piv.config import load_config, unknown_env_warnings
+from pytest_piv.config import load_config
 from pytest_piv.coverage.settings import parse_percent
+from pytest_piv.envvars import unknown_env_warnings
 from pytest_piv.errors import ConfigError
 from pytest_piv.report.text import markdown_code, printable
 

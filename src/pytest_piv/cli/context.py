@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from pytest_piv.config import PivConfig, load_config, unknown_env_warnings
+from pytest_piv.config import PivConfig, load_config
+from pytest_piv.envvars import unknown_env_warnings
 from pytest_piv.errors import UsageError
 from pytest_piv.report.text import printable
 from pytest_piv.store import connect

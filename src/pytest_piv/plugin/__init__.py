@@ -175,7 +175,7 @@ def pytest_configure(config: pytest.Config) -> None:
         piv_config = _load(config.rootpath, config.option, config.getini("testpaths"))
         config.stash[CONFIG_KEY] = piv_config
     if not hasattr(config, "workerinput"):
-        from pytest_piv.config import unknown_env_warnings
+        from pytest_piv.envvars import unknown_env_warnings
 
         for text in unknown_env_warnings(os.environ):
             config.issue_config_time_warning(PivWarning(text), stacklevel=2)
