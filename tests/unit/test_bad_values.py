@@ -144,3 +144,10 @@ def test_an_unknown_piv_variable_is_named_with_the_closest_key(
     env: dict[str, str], warnings: list[str]
 ) -> None:
     assert unknown_env_warnings(env) == warnings
+
+
+def test_a_very_long_bad_value_is_shown_cut_on_one_line() -> None:
+    error = ConfigError("coverage.fail_under", "1/" + "9" * 5000, "a number", "env X")
+    text = str(error)
+    assert len(text) < 300
+    assert "… (5004 characters) (env X): expected a number" in text
