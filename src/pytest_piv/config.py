@@ -16,9 +16,15 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from pytest_piv.baselines.settings import BenchSettings, parse_bench_table
-from pytest_piv.coverage.settings import CoverageSettings, parse_coverage_table, parse_percent
+from pytest_piv.coverage.settings import (
+    CoverageSettings,
+    parse_coverage_table,
+    parse_percent,
+    parse_ref,
+)
 from pytest_piv.errors import ConfigError
-from pytest_piv.paths import FileRoles
+from pytest_piv.paths import FileRoles, glob_problem, inside
+from pytest_piv.report.text import printable
 
 RgrMode = Literal["enforce", "warn", "off"]
 RgrPolicy = Literal["strict", "standard", "lenient"]
@@ -76,6 +82,10 @@ class PivConfig(NamedTuple):
 # -- value parsers: each takes a TOML value or a string from env/flags -----------------
 
 
+class _Why(ValueError):
+    """A parser's reason, added to the expected form in the error message."""
+
+
 def _globs(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         items = [v.strip() for v in value.split(",")]
@@ -85,12 +95,18 @@ def _globs(value: object) -> tuple[str, ...]:
         raise ValueError
     if not items or not all(isinstance(v, str) and v for v in items):
         raise ValueError
+    for item in items:
+        problem = glob_problem(item)
+        if problem:
+            raise _Why(problem)
     return tuple(items)
 
 
 def _path(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError
+    if any(not ch.isprintable() and ch != " " for ch in value):
+        raise _Why("a path has no control characters")
     return value
 
 
@@ -292,6 +308,16 @@ def load_config(
             origins[option.key] = origin
 
     db = Path(str(raw["db"]))
+    if not origins["db"].startswith("env "):
+        _confine(root, "db", raw["db"], origins["db"])
+    for name, value in (
+        ("json", coverage.json_report),
+        ("markdown", coverage.markdown_report),
+        ("baseline", coverage.baseline),
+    ):
+        if value:
+            origin = "pyproject.toml" if name in coverage_table else "default"
+            _confine(root, f"[tool.piv.coverage] {name}", value, origin)
     return PivConfig(
         root=root,
         tests=_globs(raw["tests"]),
@@ -313,18 +339,32 @@ def load_config(
 def _parse(option: Option, value: object, origin: str) -> object:
     try:
         return option.parse(value)
-    except ValueError:
+    except ValueError as exc:
         name = _display_key(option.key) if origin == "pyproject.toml" else option.key
-        raise ConfigError(name, value, option.expected, origin) from None
+        expected = f"{option.expected} ({exc})" if isinstance(exc, _Why) else option.expected
+        raise ConfigError(name, value, expected, origin) from None
+
+
+#: what a path from the project's own files must be (``PIV_DB`` alone may lead out)
+INSIDE = "a path inside the project root (an absolute path, '..' or a symlink must not lead out"
+
+
+def _confine(root: Path, key: str, value: object, origin: str) -> None:
+    """Refuse an output path that leads out of the project: a cloned repository's
+    ``pyproject.toml`` (or ``addopts``) must not make pytest-piv write elsewhere."""
+    if inside(root, str(value)) is None:
+        name = _display_key(key) if origin == "pyproject.toml" and "]" not in key else key
+        resolved = printable((root / str(value)).resolve())
+        raise ConfigError(name, value, f"{INSIDE}; it resolves to {resolved})", origin)
 
 
 # -- [tool.piv.coverage]: parsed by the coverage gate, a few keys overridable -----------
 
-COVERAGE_OVERRIDES = (
+COVERAGE_OVERRIDES: tuple[tuple[str, str, str, Callable[[object], object]], ...] = (
     # (settings field, env variable, flag dest, parser)
     ("fail_under", "PIV_COV_FAIL_UNDER", "piv_cov_fail_under", parse_percent),
     ("diff_fail_under", "PIV_DIFF_FAIL_UNDER", "piv_diff_fail_under", parse_percent),
-    ("diff_base", "PIV_DIFF_BASE", "piv_diff_base", _path),
+    ("diff_base", "PIV_DIFF_BASE", "piv_diff_base", parse_ref),
 )
 
 
@@ -346,8 +386,10 @@ def _coverage_overrides(
                 continue
             try:
                 changes[name] = parse(value)
-            except (ValueError, ZeroDivisionError):
-                expected = "a number from 0 to 100" if parse is parse_percent else "a git ref"
+            except (ValueError, ZeroDivisionError) as exc:
+                expected = (
+                    "a number from 0 to 100" if parse is parse_percent else f"a git ref ({exc})"
+                )
                 raise ConfigError(key, value, expected, origin) from None
             origins[key] = origin
     return settings._replace(**changes) if changes else settings  # type: ignore[arg-type]

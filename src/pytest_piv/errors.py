@@ -12,6 +12,10 @@ class PivError(Exception):
     """Base class of every error pytest-piv reports to a user."""
 
 
+#: a bad value longer than this is shown cut, so the error stays one readable line
+MAX_SHOWN = 200
+
+
 class ConfigError(PivError):
     """A configuration value is unknown, of the wrong type or out of range."""
 
@@ -20,7 +24,10 @@ class ConfigError(PivError):
         self.value = value
         self.expected = expected
         self.origin = origin
-        super().__init__(f"{key} = {value!r} ({origin}): expected {expected}")
+        shown = repr(value)
+        if len(shown) > MAX_SHOWN:
+            shown = f"{shown[:MAX_SHOWN]}… ({len(shown)} characters)"
+        super().__init__(f"{key} = {shown} ({origin}): expected {expected}")
 
 
 class StoreError(PivError):

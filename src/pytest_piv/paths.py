@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
+
+#: limits that keep a glob's regex from backtracking for minutes on a deep path
+MAX_GLOB_LENGTH = 500
+MAX_GLOB_STARS = 12
+MAX_GLOB_DOUBLE_STARS = 4
 
 
 @lru_cache(maxsize=256)
@@ -58,6 +64,31 @@ def glob_pattern(pattern: str) -> str:
             out.append(re.escape(pattern[i]))
             i += 1
     return "".join(out) + r"\Z"
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why *pattern* cannot be a path glob (``None`` when it can): a bad ``[...]`` class,
+    a control character, or more length or wildcards than :data:`MAX_GLOB_LENGTH` and
+    :data:`MAX_GLOB_STARS` allow."""
+    if any(not ch.isprintable() for ch in pattern):
+        return "a control character is not allowed in a glob"
+    if len(pattern) > MAX_GLOB_LENGTH:
+        return f"a glob has at most {MAX_GLOB_LENGTH} characters"
+    if pattern.count("*") > MAX_GLOB_STARS or pattern.count("**") > MAX_GLOB_DOUBLE_STARS:
+        return f"a glob has at most {MAX_GLOB_STARS} '*' and {MAX_GLOB_DOUBLE_STARS} '**' wildcards"
+    try:
+        glob_regex(pattern)
+    except re.error as exc:
+        return f"{pattern!r} is not a valid glob: {exc.msg}"
+    return None
+
+
+def inside(root: Path, path: str | Path) -> Path | None:
+    """*path* (relative to *root*, or absolute) resolved, symlinks followed, when it stays
+    inside *root*; ``None`` when it leads out of it."""
+    base = root.resolve()
+    target = (root / path).resolve()
+    return target if target.is_relative_to(base) else None
 
 
 @lru_cache(maxsize=64)

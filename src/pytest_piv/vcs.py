@@ -279,3 +279,21 @@ def changed_lines(old: str | None, new: str) -> set[int]:
         if tag in ("replace", "insert"):
             lines.update(range(j1 + 1, j2 + 1))
     return lines
+
+
+#: the longest git ref a setting or an argument may name
+MAX_REF_LENGTH = 256
+
+
+def ref_problem(ref: str) -> str | None:
+    """Why *ref* cannot be a git ref given to git (``None`` when it can): empty, a leading
+    ``-`` (git would read it as an option), whitespace or control characters, or too long."""
+    if not ref:
+        return "a git ref is not empty"
+    if ref.startswith("-"):
+        return "a git ref does not start with '-' (git would take it for an option)"
+    if any(ch.isspace() or not ch.isprintable() for ch in ref):
+        return "a git ref has no spaces or control characters"
+    if len(ref) > MAX_REF_LENGTH:
+        return f"a git ref has at most {MAX_REF_LENGTH} characters"
+    return None

@@ -77,7 +77,7 @@ def parse_percent(value: object) -> float:
 
 
 def _machine(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip() or "\n" in value:
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
         raise ValueError(value)
     return value.strip()
 

@@ -66,7 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except PivError as exc:
-        click.echo(f"piv: error: {exc}", err=True)
+        from pytest_piv.report.text import printable
+
+        click.echo(f"piv: error: {printable(exc)}", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("piv: interrupted", err=True)

@@ -19,12 +19,29 @@ from pytest_piv.baselines.ab import ABOptions, Side, run_ab
 from pytest_piv.baselines.machine import Fingerprint
 from pytest_piv.baselines.verdicts import Comparison, Estimate, Summary, Verdict
 from pytest_piv.baselines.worktree import checkout
-from pytest_piv.cli.context import echo_json, open_store, project_config
+from pytest_piv.cli.context import MAX_ID, echo_json, echo_line, open_store, project_config
 from pytest_piv.config import PivConfig
 from pytest_piv.errors import UsageError
 from pytest_piv.report import bench as report
 from pytest_piv.store import bench as store
 from pytest_piv.store import connect
+from pytest_piv.vcs import ref_problem
+
+RUN_ID = click.IntRange(1, MAX_ID)
+MAX_MACHINE = 200
+
+
+def _machine_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--machine``: one line of printable text (it is stored and printed again)."""
+    if value is not None and (
+        not value.strip() or not value.isprintable() or len(value) > MAX_MACHINE
+    ):
+        raise click.BadParameter(
+            f"{value!r}: expected a one-line machine key of at most {MAX_MACHINE} printable "
+            "characters"
+        )
+    return value
+
 
 GATE_FAILED = 1
 
@@ -66,8 +83,15 @@ def _emit(
 
 
 @baseline_group.command("save")
-@click.option("--machine", default=None, help="the machine key (default: the latest run's)")
-@click.option("--run", "run_id", type=int, default=None, help="the run to save (default: latest)")
+@click.option(
+    "--machine",
+    default=None,
+    callback=_machine_key,
+    help="the machine key (default: the latest run's)",
+)
+@click.option(
+    "--run", "run_id", type=RUN_ID, default=None, help="the run to save (default: latest)"
+)
 @click.option("--last", type=click.IntRange(1, 50), default=1, help="save the last N runs")
 @click.pass_context
 def save_command(ctx: click.Context, machine: str | None, run_id: int | None, last: int) -> int:
@@ -87,7 +111,7 @@ def save_command(ctx: click.Context, machine: str | None, run_id: int | None, la
             raise UsageError(f"no benchmark run on machine {key} (hint: run `pytest --piv`)")
         moved = store.save_baseline(conn, key, [r.id for r in runs])
     ids = ", ".join(str(r.id) for r in runs)
-    click.echo(f"piv: baseline of machine {key} is now run {ids} for {len(moved)} benchmark(s)")
+    echo_line(f"piv: baseline of machine {key} is now run {ids} for {len(moved)} benchmark(s)")
     return 0
 
 
@@ -120,7 +144,7 @@ def _stored_comparisons(conn: sqlite3.Connection, run: store.BenchRun) -> list[C
 
 
 @bench_group.command("show")
-@click.option("--run", "run_id", type=int, default=None, help="a run id (default: the latest)")
+@click.option("--run", "run_id", type=RUN_ID, default=None, help="a run id (default: the latest)")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--markdown", is_flag=True, help="a Markdown table (for a CI job summary)")
 @click.pass_context
@@ -139,7 +163,9 @@ def show_command(ctx: click.Context, run_id: int | None, as_json: bool, markdown
 
 @bench_group.command("history")
 @click.argument("name")
-@click.option("--machine", default=None, help="only runs on this machine key")
+@click.option(
+    "--machine", default=None, callback=_machine_key, help="only runs on this machine key"
+)
 @click.option("--limit", type=click.IntRange(1, 1000), default=30, help="how many runs")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_context
@@ -159,13 +185,13 @@ def history_command(
     if as_json:
         echo_json({"name": matches[0], "runs": [p.__dict__ for p in points]})
         return 0
-    click.echo(matches[0])
+    echo_line(matches[0])
     first = points[0].min if points else 0.0
     for p in points:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.started))
         trend = f"{(p.min / first - 1) * 100:+6.1f}%" if first else ""
         mark = "*" if p.baseline else " "
-        click.echo(
+        echo_line(
             f" {mark}run {p.run_id:>4}  {when}  {p.machine:<14} {(p.head or '-')[:10]:<10}"
             f"  min {report.format_time(p.min):>9} {trend}  median"
             f" {report.format_time(p.median):>9}  {p.rounds:>6} rounds"
@@ -194,6 +220,9 @@ def ab_command(
 
     Arguments after ``--`` go to pytest in both checkouts (paths, -k, -m, ...).
     """
+    problem = ref_problem(ref)
+    if problem:
+        raise UsageError(f"--base {ref!r}: expected a git ref ({problem})")
     piv = project_config(ctx)
     options = ABOptions(pairs=pairs or piv.bench.pairs, remeasure=piv.bench.remeasure)
     started = time.monotonic()
@@ -221,10 +250,17 @@ def ab_command(
 
 @bench_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--machine", default=None, help="whose baseline (default: the latest run's)")
+@click.option(
+    "--machine",
+    default=None,
+    callback=_machine_key,
+    help="whose baseline (default: the latest run's)",
+)
 @click.pass_context
 def export_command(ctx: click.Context, file: Path, machine: str | None) -> int:
     """Write a machine's baseline to FILE as sorted JSON (to commit or to import elsewhere)."""
+    if not file.parent.is_dir():
+        raise UsageError(f"{file}: cannot write the baseline: no directory {file.parent}")
     piv = project_config(ctx)
     with contextlib.closing(open_store(piv)) as conn:
         key = _machine(conn, piv, machine)
@@ -237,19 +273,27 @@ def export_command(ctx: click.Context, file: Path, machine: str | None) -> int:
         for name, runs in base.items()
     )
     baseline = exchange.BaselineFile(key, Fingerprint.from_json(fields), entries)
-    file.write_text(exchange.dumps(baseline), encoding="utf-8")
-    click.echo(f"piv: wrote the baseline of machine {key} ({len(entries)} benchmarks) to {file}")
+    try:
+        file.write_text(exchange.dumps(baseline), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot write the baseline ({exc.strerror})") from None
+    echo_line(f"piv: wrote the baseline of machine {key} ({len(entries)} benchmarks) to {file}")
     return 0
 
 
 @bench_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--machine", default=None, help="store it for this key (default: the file's)")
+@click.option(
+    "--machine",
+    default=None,
+    callback=_machine_key,
+    help="store it for this key (default: the file's)",
+)
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, machine: str | None) -> int:
     """Make the baseline in FILE (from `piv bench export`) a machine's baseline."""
     piv = project_config(ctx)
-    baseline = exchange.loads(file.read_text(encoding="utf-8"), str(file))
+    baseline = exchange.read(file)
     key = machine or baseline.machine
     samples = {e.name: store.Samples(1, e.samples) for e in baseline.entries}
     with contextlib.closing(connect(piv.db)) as conn:
@@ -257,5 +301,5 @@ def import_command(ctx: click.Context, file: Path, machine: str | None) -> int:
             conn, store.NewRun(key, baseline.fingerprint.to_json(), source="import"), samples
         )
         moved = store.save_baseline(conn, key, [run_id])
-    click.echo(f"piv: imported {len(moved)} benchmark baselines for machine {key} from {file}")
+    echo_line(f"piv: imported {len(moved)} benchmark baselines for machine {key} from {file}")
     return 0

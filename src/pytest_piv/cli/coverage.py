@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from pytest_piv.cli.context import find_root
-from pytest_piv.config import PivConfig, load_config
+from pytest_piv.cli.context import check_reason, project_config
+from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import default_data_files, evaluate, measure_source
 from pytest_piv.coverage.measured import Measurement, aliases_for, coverage_for, read_data
 from pytest_piv.coverage.model import Ratio
@@ -31,7 +31,9 @@ from pytest_piv.coverage.ratchet import (
 )
 from pytest_piv.coverage.rules import assign
 from pytest_piv.errors import UsageError
+from pytest_piv.paths import glob_problem
 from pytest_piv.report import coverage as report
+from pytest_piv.report.text import printable
 from pytest_piv.store.coverage_cache import open_facts_cache
 
 DATA_ARG = click.argument(
@@ -61,8 +63,7 @@ def _echo(text: str, markup: dict[str, bool] | None = None) -> None:
 
 
 def _config(ctx: click.Context, flags: dict[str, object]) -> PivConfig:
-    root = ctx.find_root().obj or find_root(Path.cwd())
-    return load_config(Path(root).resolve(), env=os.environ, flags=flags)
+    return project_config(ctx, flags)
 
 
 def _remaps(values: Sequence[str]) -> list[tuple[str, list[str]]]:
@@ -71,11 +72,15 @@ def _remaps(values: Sequence[str]) -> list[tuple[str, list[str]]]:
         canonical, sep, pattern = value.partition("=")
         if not sep or not canonical or not pattern:
             raise UsageError(f"--remap {value!r}: expected CANONICAL=PATTERN")
+        problem = glob_problem(pattern)
+        if problem:
+            raise UsageError(f"--remap {value!r}: expected a valid PATTERN ({problem})")
         out.append((canonical, [pattern]))
     return out
 
 
 def _measurement(piv: PivConfig, data: Sequence[Path], remaps: Sequence[str]) -> Measurement:
+    extra = _remaps(remaps)
     cov = coverage_for(piv.root)
     files = [p if p.is_absolute() else Path.cwd() / p for p in data]
     files = files or default_data_files(piv.root, cov)
@@ -83,7 +88,7 @@ def _measurement(piv: PivConfig, data: Sequence[Path], remaps: Sequence[str]) ->
         raise UsageError(
             "no coverage data file here (hint: run `pytest --piv`, or pass DATA files)"
         )
-    pairs = [(c, list(a)) for c, a in piv.coverage.paths] + _remaps(remaps)
+    pairs = [(c, list(a)) for c, a in piv.coverage.paths] + extra
     aliases = aliases_for(cov, piv.root, pairs)
     combined = read_data(files, aliases)
     cache = open_facts_cache(piv.db)
@@ -169,6 +174,8 @@ def baseline_command(
     """
     if allow_lower and not (reason and reason.strip()):
         raise UsageError("--allow-lower needs --reason TEXT, which the baseline file keeps")
+    if reason is not None:
+        reason = check_reason(reason)
     piv = _config(ctx, {})
     measurement = _measurement(piv, data, remaps)
     groups = assign(measurement.files, piv.coverage)
@@ -190,7 +197,13 @@ def baseline_command(
     except BaselineError as exc:
         _echo(f"piv: {exc}", {"red": True})
         return 1
-    path.write_text(dumps_baseline(new), encoding="utf-8")
+    try:
+        path.write_text(dumps_baseline(new), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"[tool.piv.coverage] baseline = {piv.coverage.baseline!r}: cannot write it "
+            f"({exc.strerror})"
+        ) from None
     click.echo(f"piv: wrote {piv.coverage.baseline} ({len(new.groups)} groups)")
     return 0
 
@@ -206,5 +219,6 @@ def files_command(ctx: click.Context, data: tuple[Path, ...], remaps: tuple[str,
     for group in assign(measurement.files, piv.coverage, every_rule_must_match=False):
         for file in group.files:
             percent = show_percent(file.lines.percent)
-            click.echo(f"{file.path}\t{group.rule.name}\t{percent} %")
+            cells = (file.path, group.rule.name, f"{percent} %")
+            click.echo("\t".join(printable(cell) for cell in cells))
     return 0

@@ -7,12 +7,12 @@ import time
 
 import click
 
-from pytest_piv.cli.context import echo_json, open_store, project_config
+from pytest_piv.cli.context import MAX_COUNT, echo_json, echo_line, open_store, project_config
 from pytest_piv.store import ledger
 
 
 @click.command("log")
-@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, MAX_COUNT))
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_context
 def log_command(ctx: click.Context, limit: int, as_json: bool) -> int:
@@ -27,7 +27,7 @@ def log_command(ctx: click.Context, limit: int, as_json: bool) -> int:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
         scope = run.scope if run.scope == "full" else f"subset {dict(run.scope_detail)}"
         head = (run.head or "-")[:10]
-        click.echo(
+        echo_line(
             f"run {run.id:>4}  {when}  {run.status:<10} {run.tests:>5} tests  {scope}  "
             f"HEAD {head}  {run.phase or '-'}"
         )

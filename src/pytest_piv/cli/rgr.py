@@ -7,7 +7,13 @@ import time
 
 import click
 
-from pytest_piv.cli.context import echo_json, open_store, project_config
+from pytest_piv.cli.context import (
+    check_reason,
+    echo_json,
+    echo_line,
+    open_store,
+    project_config,
+)
 from pytest_piv.errors import UsageError
 from pytest_piv.store import ledger
 
@@ -38,17 +44,17 @@ def explain_command(ctx: click.Context, nodeid: str, as_json: bool) -> int:
             }
         )
         return 0
-    click.echo(nodeid)
+    echo_line(nodeid)
     for row in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.started))
         red = f"  {row.red_kind}: {row.red_message} at {row.red_where}" if row.red_kind else ""
-        click.echo(
+        echo_line(
             f"  run {row.run_id:>4}  {when}  {row.outcome:<8} {row.verdict or '-':<16}"
             f" version {(row.digest or '-')[:8]}{red}"
         )
     for digest, how, reason in proofs:
         extra = f" ({reason})" if reason else ""
-        click.echo(f"  version {digest[:8]} proven: {how}{extra}")
+        echo_line(f"  version {digest[:8]} proven: {how}{extra}")
     return 0
 
 
@@ -58,10 +64,11 @@ def explain_command(ctx: click.Context, nodeid: str, as_json: bool) -> int:
 @click.pass_context
 def accept_command(ctx: click.Context, nodeid: str, reason: str) -> int:
     """Accept a test's current version without a red run, keeping the reason."""
+    reason = check_reason(reason)
     piv = project_config(ctx)
     with contextlib.closing(open_store(piv)) as conn:
         digest = ledger.accept(conn, nodeid, reason)
     if digest is None:
         raise UsageError(f"{nodeid}: no recorded run of this test (check the node id)")
-    click.echo(f"piv: accepted {nodeid} version {digest[:8]}: {reason}")
+    echo_line(f"piv: accepted {nodeid} version {digest[:8]}: {reason}")
     return 0

@@ -6,7 +6,7 @@ import contextlib
 
 import click
 
-from pytest_piv.cli.context import echo_json, open_store, project_config
+from pytest_piv.cli.context import echo_json, echo_line, open_store, project_config
 from pytest_piv.store import ledger
 
 
@@ -35,13 +35,13 @@ def status_command(ctx: click.Context, as_json: bool) -> int:
     if last is None:
         click.echo("piv: no run recorded yet (hint: run `pytest --piv`)")
         return 0
-    click.echo(f"piv: {last.phase} — {last.headline}  (run {last.id}, {last.status})")
+    echo_line(f"piv: {last.phase} — {last.headline}  (run {last.id}, {last.status})")
     if reds:
         click.echo(f"pending reds ({len(reds)}):")
         for nodeid, kind in reds:
-            click.echo(f"  {nodeid}  [{kind}]")
+            echo_line(f"  {nodeid}  [{kind}]")
     if violations:
         click.echo("recent violations:")
         for run, message in violations:
-            click.echo(f"  run {run}: {message}")
+            echo_line(f"  run {run}: {message}")
     return 0

@@ -8,6 +8,7 @@ object so that exclusions such as ``# pragma: no cover`` count as they do in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from pytest_piv.coverage.static import (
     parse_many,
     settings_key,
 )
-from pytest_piv.errors import PivError
+from pytest_piv.errors import PivError, UsageError
 from pytest_piv.vcs import blob_digest
 
 
@@ -81,7 +82,13 @@ def aliases_for(
         if canonical.endswith(("/", "\\")) and not result.endswith(("/", "\\")):
             result += "/"
         for pattern in patterns:
-            aliases.add(pattern, result)
+            try:
+                aliases.add(pattern, result)
+            except re.error as exc:
+                raise UsageError(
+                    f"coverage path alias {pattern!r} (for {canonical!r}): expected a valid "
+                    f"glob ({exc.msg})"
+                ) from None
     return aliases
 
 

@@ -7,11 +7,15 @@ depends on float rounding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Literal, NamedTuple, cast
 
 from pytest_piv.errors import ConfigError
+from pytest_piv.paths import glob_problem
+from pytest_piv.vcs import ref_problem
 
 Per = Literal["group", "file"]
 Subset = Literal["report", "targeted"]
@@ -105,21 +109,58 @@ class CoverageSettings(NamedTuple):
         )
 
 
+#: a percentage is written with at most this many characters and decimal places, so that
+#: ``1e999999999`` or ``1/999…9`` is refused at once instead of being expanded exactly
+MAX_PERCENT_TEXT = 40
+MAX_PERCENT_PLACES = 30
+_RATIO = re.compile(r"^\d{1,20}/\d{1,20}$")
+
+
 def parse_percent(value: object) -> Fraction:
-    """An exact percentage from a TOML number or a string; ``ValueError`` when it is not one."""
+    """An exact percentage from a TOML number or a string; ``ValueError`` when it is not one
+    (not a finite number from 0 to 100, or more than :data:`MAX_PERCENT_PLACES` decimals)."""
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
         result = Fraction(value)
-    elif isinstance(value, float):
-        result = Fraction(repr(value))
-    elif isinstance(value, str):
-        result = Fraction(value.strip().removesuffix("%").strip())
+    elif isinstance(value, float | str):
+        text = repr(value) if isinstance(value, float) else value.strip().removesuffix("%")
+        text = text.strip()
+        if len(text) > MAX_PERCENT_TEXT:
+            raise ValueError(value)
+        if _RATIO.match(text):
+            numerator, denominator = text.split("/")
+            result = Fraction(int(numerator), int(denominator))
+        else:
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                raise ValueError(value) from None
+            exponent = number.as_tuple().exponent
+            if not number.is_finite() or not isinstance(exponent, int):
+                raise ValueError(value)
+            if not 0 <= number <= 100 or exponent < -MAX_PERCENT_PLACES:
+                raise ValueError(value)
+            result = Fraction(number)
     else:
         raise ValueError(value)
     if not 0 <= result <= 100:
         raise ValueError(value)
     return result
+
+
+def parse_ref(value: object) -> str:
+    """A git ref safe to hand to git; ``ValueError`` saying why not."""
+    if not isinstance(value, str):
+        raise ValueError("a git ref is a string")
+    problem = ref_problem(value.strip())
+    if problem:
+        raise ValueError(problem)
+    return value.strip()
+
+
+def _has_control(text: str) -> bool:
+    return any(not ch.isprintable() and ch != " " for ch in text)
 
 
 class _Reader:
@@ -156,9 +197,18 @@ class _Reader:
         if key not in self.table:
             return None
         value = self.table.pop(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(key, value, "a non-empty string")
+        if not isinstance(value, str) or not value.strip() or _has_control(value):
+            raise self.error(key, value, "a non-empty string without control characters")
         return value
+
+    def ref(self, key: str) -> str | None:
+        if key not in self.table:
+            return None
+        value = self.table.pop(key)
+        try:
+            return parse_ref(value)
+        except ValueError as exc:
+            raise self.error(key, value, f"a git ref ({exc})") from None
 
     def choice(self, key: str, choices: tuple[str, ...]) -> str | None:
         if key not in self.table:
@@ -183,8 +233,8 @@ class _Reader:
         value = self.table.pop(key)
         if value is False:
             return False
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(key, value, "a file path or false")
+        if not isinstance(value, str) or not value.strip() or _has_control(value):
+            raise self.error(key, value, "a file path (without control characters) or false")
         return value
 
     def refuse_unknown(self, known: tuple[str, ...]) -> None:
@@ -230,7 +280,7 @@ def parse_coverage_table(table: Mapping[str, object], origin: str) -> CoverageSe
     baseline = reader.text("baseline")
     tolerance = reader.percent("ratchet_tolerance")
     missed_tolerance = reader.count("ratchet_missed_tolerance")
-    diff_base = reader.text("diff_base")
+    diff_base = reader.ref("diff_base")
     diff_fail_under = reader.percent("diff_fail_under")
     json_report = reader.report_path("json")
     markdown_report = reader.report_path("markdown")
@@ -313,6 +363,9 @@ def _parse_rule(item: Mapping[str, object], number: int, origin: str) -> Rule:
         path = path.strip().replace("\\", "/").removeprefix("./")
         if path.startswith("/") or ".." in path.split("/"):
             raise reader.error("path", path, "a glob relative to the project root")
+        problem = glob_problem(path)
+        if problem:
+            raise reader.error("path", path, f"a valid path glob ({problem})")
     if module is not None:
         module = module.strip()
         if not all(part.isidentifier() for part in module.split(".")):
@@ -348,5 +401,11 @@ def _parse_paths(raw: object, origin: str) -> tuple[tuple[str, tuple[str, ...]],
             or not all(isinstance(a, str) and a for a in aliases)
         ):
             raise ConfigError(f"{TABLE} paths.{canonical}", aliases, expected, origin)
+        for alias in cast(list[str], aliases):
+            problem = glob_problem(alias)
+            if problem:
+                raise ConfigError(
+                    f"{TABLE} paths.{canonical}", aliases, f"valid path globs ({problem})", origin
+                )
         out.append((str(canonical), tuple(cast(list[str], aliases))))
     return tuple(out)

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 CONFIG_KEY = pytest.StashKey["PivConfig"]()
 
 
+class PivWarning(pytest.PytestWarning):
+    """A pytest-piv warning (such as an unknown ``PIV_*`` variable)."""
+
+
+def _usage_error(exc: Exception) -> pytest.UsageError:
+    from pytest_piv.report.text import printable
+
+    return pytest.UsageError(f"piv: {printable(exc)}")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("piv", "pytest-piv quality gates")
     group.addoption(
@@ -121,7 +131,7 @@ def _load(rootpath: Path, options: Any, testpaths: list[str]) -> PivConfig:
     try:
         return load_config(rootpath, env=os.environ, flags=_flags(options), testpaths=testpaths)
     except PivError as exc:
-        raise pytest.UsageError(f"piv: {exc}") from None
+        raise _usage_error(exc) from None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -164,6 +174,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if piv_config is None:
         piv_config = _load(config.rootpath, config.option, config.getini("testpaths"))
         config.stash[CONFIG_KEY] = piv_config
+    if not hasattr(config, "workerinput"):
+        from pytest_piv.envvars import unknown_env_warnings
+
+        for text in unknown_env_warnings(os.environ):
+            config.issue_config_time_warning(PivWarning(text), stacklevel=2)
     if piv_config.coverage.enabled and not hasattr(config, "workerinput"):
         from pytest_piv.plugin.coverage import CoverageGatePlugin
 
@@ -178,7 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
             try:
                 plugin = RgrPlugin(config, piv_config)
             except PivError as exc:
-                raise pytest.UsageError(f"piv: {exc}") from None
+                raise _usage_error(exc) from None
             config.pluginmanager.register(plugin, "piv-rgr")
     if piv_config.bench.mode != "off":
         from pytest_piv.plugin.bench_probe import BenchProbe

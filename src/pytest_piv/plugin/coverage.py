@@ -21,10 +21,11 @@ from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import evaluate, measure_source
 from pytest_piv.coverage.gate import CoverageVerdict, Scope
 from pytest_piv.coverage.measured import RootRelative
-from pytest_piv.errors import PivError
+from pytest_piv.errors import PivError, UsageError
 from pytest_piv.plugin.measure import PLUGIN_NAME, MeasurePlugin
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import coverage as report
+from pytest_piv.report.text import printable
 from pytest_piv.store.coverage_cache import open_facts_cache
 
 
@@ -103,13 +104,21 @@ class CoverageGatePlugin:
 
     def _write_reports(self, verdict: CoverageVerdict) -> None:
         root = self.piv.root
-        if self.settings.json_report:
-            path = root / self.settings.json_report
-            data = report.to_json(verdict, self.settings)
-            path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         markdown = report.to_markdown(verdict, self.settings)
-        if self.settings.markdown_report:
-            (root / self.settings.markdown_report).write_text(markdown, encoding="utf-8")
+        data = json.dumps(report.to_json(verdict, self.settings), indent=2, sort_keys=True)
+        for key, name, text in (
+            ("json", self.settings.json_report, data + "\n"),
+            ("markdown", self.settings.markdown_report, markdown),
+        ):
+            if not name:
+                continue
+            try:
+                (root / name).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(
+                    f"[tool.piv.coverage] {key} = {name!r}: cannot write the report "
+                    f"({exc.strerror})"
+                ) from None
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with Path(summary).open("a", encoding="utf-8") as stream:
@@ -120,7 +129,9 @@ class CoverageGatePlugin:
             return
         terminalreporter.section("piv coverage", sep="-")
         if self.verdict is None:
-            terminalreporter.write_line(f"piv: coverage gate error: {self.error}", red=True)
+            terminalreporter.write_line(
+                f"piv: coverage gate error: {printable(self.error)}", red=True
+            )
             return
         measure = self._measure()
         if measure is not None:

@@ -24,6 +24,7 @@ from pytest_piv.errors import StoreError
 from pytest_piv.plugin.gc_pause import gc_paused
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
+from pytest_piv.report.text import printable
 from pytest_piv.rgr.digests import (
     TestDigest,
     file_digest_fallback,
@@ -374,8 +375,8 @@ class RgrPlugin:
             and report.when == "call"
         ):
             report.outcome = "failed"
-            report.longrepr = f"piv: {verdict.message}"
-            report.sections.append(("piv", f"hint: {verdict.hint}"))
+            report.longrepr = f"piv: {printable(verdict.message)}"
+            report.sections.append(("piv", f"hint: {printable(verdict.hint)}"))
 
     def _collection_failed(self, report: pytest.CollectReport) -> None:
         """A test file that cannot be collected: each of its test functions is judged."""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pytest_piv.baselines.settings import format_percent
 from pytest_piv.baselines.verdicts import Comparison, Summary, Verdict
 from pytest_piv.report.rgr import Line
+from pytest_piv.report.text import markdown_code, markdown_text, printable
 
 ORDER = list(Verdict)
 COLOURS: dict[Verdict, dict[str, bool]] = {
@@ -99,7 +100,7 @@ def terminal_lines(
             if c.verdict is not Verdict.REGRESSED:
                 lines.append(Line(f"  {c.verdict.value}: {c.name} {c.reason}", {}))
     lines.extend(Line(f"  note: {text}", {}) for text in notes)
-    return lines
+    return [Line(printable(line.text), line.markup) for line in lines]
 
 
 def to_json(comparisons: Sequence[Comparison], *, machine: str) -> dict[str, object]:
@@ -136,13 +137,13 @@ def to_json(comparisons: Sequence[Comparison], *, machine: str) -> dict[str, obj
 
 def to_markdown(comparisons: Sequence[Comparison], *, machine: str, what: str = "on") -> str:
     """A GitHub-flavoured table for a job summary."""
-    out = [f"### Benchmarks {what} `{machine}`: {counts(comparisons)}", ""]
+    out = [f"### Benchmarks {what} {markdown_code(machine)}: {counts(comparisons)}", ""]
     out.append("| " + " | ".join((*COLUMNS, *COLUMNS_TAIL)) + " |")
     out.append("|" + "---|" * (len(COLUMNS) + len(COLUMNS_TAIL)))
     for row in rows(comparisons):
         name, *rest = row
         verdict = rest[-1]
         shown = f"**{verdict}**" if verdict.startswith(Verdict.REGRESSED.value) else verdict
-        cells = [f"`{name}`", *rest[:-1], shown]
-        out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        cells = [markdown_code(name), *(markdown_text(cell) for cell in (*rest[:-1], shown))]
+        out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"

@@ -16,6 +16,7 @@ from pytest_piv.coverage.model import Ratio
 from pytest_piv.coverage.percent import show_margin, show_minimum, show_percent
 from pytest_piv.coverage.ranges import consecutive_ranges, missing_text, range_text
 from pytest_piv.coverage.settings import CoverageSettings
+from pytest_piv.report.text import markdown_code, markdown_text, printable
 
 JSON_VERSION = 1
 FAIL = {"red": True, "bold": True}
@@ -127,7 +128,7 @@ def terminal_lines(
     if verdict.diff is not None:
         lines.extend(diff_lines(verdict.diff, settings.show_ranges))
     lines.extend(Line(f"note: {n}") for n in verdict.notes)
-    return lines
+    return [Line(printable(line.text), line.markup) for line in lines]
 
 
 def diff_lines(diff: DiffVerdict, limit: int = 0) -> list[Line]:
@@ -150,7 +151,7 @@ def diff_lines(diff: DiffVerdict, limit: int = 0) -> list[Line]:
         lines.append(
             Line(f"    changed but not measured: {', '.join(diff.unmeasured)}", {"yellow": True})
         )
-    return lines
+    return [Line(printable(line.text), line.markup) for line in lines]
 
 
 def outcome_line(verdict: CoverageVerdict, tests_failed: bool) -> Line:
@@ -164,7 +165,7 @@ def outcome_line(verdict: CoverageVerdict, tests_failed: bool) -> Line:
             parts.append(f"{len(failed)} of {len(verdict.groups)} rule groups failed: {names}")
         if verdict.diff is not None and verdict.diff.failed:
             parts.append("diff coverage is below its minimum")
-        return Line(f"piv: the coverage gate FAILED: {'; '.join(parts)}; {tests}", FAIL)
+        return Line(printable(f"piv: the coverage gate FAILED: {'; '.join(parts)}; {tests}"), FAIL)
     if verdict.scope == "subset-report":
         return Line("piv: coverage reported for a subset run, not gated")
     return Line(f"piv: the coverage gate passed ({len(verdict.groups)} rule groups)", OK)
@@ -254,18 +255,19 @@ def to_markdown(verdict: CoverageVerdict, settings: CoverageSettings) -> str:
         out.append("| " + " | ".join(columns) + " |")
         out.append("|" + "|".join("---" if c == "rule" else "--:" for c in columns) + "|")
         for row in rows:
-            cells = [row[c].replace("|", "\\|") for c in columns]
-            cells[0] = f"`{cells[0]}`"
+            cells = [markdown_text(row[c]) for c in columns]
+            cells[0] = markdown_code(row[columns[0]])
             if row["status"] == "FAIL":
                 cells[-1] = "**FAIL**"
             out.append("| " + " | ".join(cells) + " |")
     for group in verdict.groups:
         if group.ok:
             continue
-        out += ["", f"**`{group.rule.name}`**: {'; '.join(group.failures)}", ""]
+        failures = markdown_text("; ".join(group.failures))
+        out += ["", f"**{markdown_code(group.rule.name)}**: {failures}", ""]
         for file in group.worst_files(settings.show_files):
-            out.append(f"- `{_file_line(file, settings.show_ranges)}`")
+            out.append(f"- {markdown_code(_file_line(file, settings.show_ranges))}")
     if verdict.diff is not None:
-        out += ["", *(f"- {line.text.strip()}" for line in diff_lines(verdict.diff))]
-    out += [*(f"\n_{n}_" for n in verdict.notes)]
+        out += ["", *(f"- {markdown_text(line.text.strip())}" for line in diff_lines(verdict.diff))]
+    out += [*(f"\n_{markdown_text(n)}_" for n in verdict.notes)]
     return "\n".join(out) + "\n"

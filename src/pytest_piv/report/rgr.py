@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from pytest_piv.report.text import printable
 from pytest_piv.rgr.phase import RunSummary
 from pytest_piv.rgr.rules import TestVerdict, Verdict
 
@@ -50,7 +51,7 @@ def summary_lines(
         for v in verdicts:
             if v.verdict is not Verdict.UNCHANGED or verbosity > 1:
                 lines.append(Line(f"  {v.verdict.value:<16} {v.nodeid}", {}))
-    return lines
+    return [Line(printable(line.text), line.markup) for line in lines]
 
 
 def not_recorded(lines: Sequence[Line], error: str | None, *, mode: str) -> list[Line]:

@@ -290,7 +290,13 @@ def _signature(values: Sequence[str | None]) -> str:
 
 
 def _node_set_digest(nodeids: Iterable[str]) -> tuple[str, bytes]:
-    text = "\n".join(sorted(nodeids)).encode("utf-8")
+    ordered = sorted(nodeids)
+    # newline-separated, unless a node id holds a newline (a file name can): then NUL,
+    # which no node id holds; a set written either way reads back the same
+    if any("\n" in n for n in ordered):
+        text = "".join(f"{n}\0" for n in ordered).encode("utf-8")
+    else:
+        text = "\n".join(ordered).encode("utf-8")
     return hashlib.sha256(text).hexdigest(), text
 
 
@@ -567,7 +573,10 @@ def _node_set(
     if digest not in cache:
         row = conn.execute("SELECT nodeids FROM node_sets WHERE digest = ?", (digest,)).fetchone()
         text = zlib.decompress(row[0]).decode("utf-8") if row else ""
-        cache[digest] = frozenset(text.split("\n")) if text else frozenset()
+        if "\0" in text:
+            cache[digest] = frozenset(text.split("\0")[:-1])
+        else:
+            cache[digest] = frozenset(text.split("\n")) if text else frozenset()
     return cache[digest]
 
 
