@@ -25,11 +25,11 @@ class TestCases(unittest.TestCase):
 MISSING = """
 
 def test_totals(subtests):
-    from shop.cart import total
+    import shop.cart
 
     for n in range(4):
         with subtests.test(n=n):
-            assert total([1] * n) == n
+            assert shop.cart.total([1] * n) == n
 """
 BROKEN_FOR_TWO = "def subtotal(prices):\n    return sum(prices) + (len(prices) == 3)\n"
 
