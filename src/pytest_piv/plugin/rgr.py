@@ -48,6 +48,14 @@ if TYPE_CHECKING:
     from pytest_piv.plugin.evidence import ProjectFacts
 
 RED_ATTR = "piv_red"
+
+
+class _NoSubtests(pytest.TestReport):
+    """Stands for pytest.SubtestReport where pytest has none: no report is one."""
+
+
+#: the report of one subtest (pytest >= 9); older pytest has no built-in subtests
+SubtestReport: type[pytest.TestReport] = getattr(pytest, "SubtestReport", _NoSubtests)
 #: the verdicts that fail a passing test in enforce mode
 FAILED_BY_PIV = frozenset({Verdict.NEVER_RED, Verdict.EDITED_GREEN})
 CHARACTERIZATION = "piv_characterization"
@@ -113,6 +121,24 @@ def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None
     )
 
 
+def subtest_name(report: pytest.TestReport) -> str:
+    """A subtest as pytest names it: ``[msg] (n=2)``."""
+    context = getattr(report, "context", None)
+    msg, kwargs = getattr(context, "msg", None), getattr(context, "kwargs", None) or {}
+    parts = [f"[{msg}]"] if msg is not None else []
+    if kwargs:
+        parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
+    return " ".join(parts) or "(<subtest>)"
+
+
+def subtest_red(red: Red | None, description: str, failed: int) -> Red:
+    """The red of a test whose subtests failed: the first failed subtest's, named."""
+    which = f"subtest {description}" if failed == 1 else f"{failed} subtests, first {description}"
+    if red is None:
+        return Red(RedKind.ASSERTION, None, None, f"{which} failed")
+    return red._replace(message=f"{which}: {red.message}")
+
+
 def outcome_of(rep: pytest.TestReport) -> Outcome | None:
     """The test outcome this phase report settles, or None when the test goes on."""
     outcome = rep.outcome  # the attribute, not the properties: this runs for every test
@@ -157,6 +183,8 @@ class RgrPlugin:
         #: what each collected test the ledger knows is judged if it passes (see
         #: pytest_collection_finish)
         self.if_passing: dict[str, tuple[Observation, TestVerdict]] = {}
+        #: failed subtests of the tests still running: the first one's red, and how many
+        self.subtests_failed: dict[str, tuple[Red | None, str, int]] = {}
 
     # -- session start ---------------------------------------------------------------
 
@@ -311,8 +339,8 @@ class RgrPlugin:
         if self.pending:  # a failure without an exception to classify (e.g. strict XPASS)
             self._flush_pending()
         if report.outcome == "passed":  # most reports
-            if report.when != "call":
-                return  # a passing setup or teardown settles nothing
+            if report.when != "call" or isinstance(report, SubtestReport):
+                return  # a passing setup, teardown or subtest settles nothing
             if not hasattr(report, "wasxfail"):
                 self._observe(report, Outcome.PASSED, report.nodeid)
                 return
@@ -354,12 +382,24 @@ class RgrPlugin:
 
     def _observe(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
         """Judge the test of one settling report; in enforce mode, fail a rule-breaker."""
+        if isinstance(report, SubtestReport):
+            self._subtest_failed(report, outcome, nodeid)
+            return
         characterization = CHARACTERIZATION in report.keywords
         judged = None
+        red = None
+        if self.subtests_failed and report.when == "call":
+            failed = self.subtests_failed.pop(nodeid, None)
+            if failed is not None:  # a failed subtest fails its test
+                red = red_from_report(report) if RED_ATTR in report.__dict__ else None
+                red = red or subtest_red(*failed)
+                if outcome not in RED_OUTCOMES:
+                    outcome = Outcome.FAILED
         if outcome is Outcome.PASSED and not characterization:
             judged = self.if_passing.get(nodeid)
         if judged is None:
-            red = red_from_report(report) if RED_ATTR in report.__dict__ else None
+            if red is None and RED_ATTR in report.__dict__:
+                red = red_from_report(report)
             obs = self._observation(nodeid, outcome, red, characterization)
             judged = (obs, self._judge(obs))
         self.observed[nodeid] = judged
@@ -372,6 +412,17 @@ class RgrPlugin:
             report.outcome = "failed"
             report.longrepr = f"piv: {verdict.message}"
             report.sections.append(("piv", f"hint: {verdict.hint}"))
+
+    def _subtest_failed(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
+        """Remember a failed subtest until its test's own report settles the test."""
+        if outcome not in RED_OUTCOMES:
+            return  # a skipped or xfailed subtest fails nothing
+        red = red_from_report(report) if RED_ATTR in report.__dict__ else None
+        before = self.subtests_failed.get(nodeid)
+        if before is None:
+            self.subtests_failed[nodeid] = (red, subtest_name(report), 1)
+        else:
+            self.subtests_failed[nodeid] = (before[0], before[1], before[2] + 1)
 
     def _collection_failed(self, report: pytest.CollectReport) -> None:
         """A test file that cannot be collected: each of its test functions is judged."""
