@@ -9,7 +9,10 @@ from tests.conftest import Project
 
 BROKEN = "def subtotal(prices):\n    return max(prices)\n"
 FIXED = "def subtotal(prices):\n    return sum(prices)\n"
-REFACTORED = "def subtotal(prices):\n    total = 0\n    for p in prices:\n        total += p\n    return total\n"
+REFACTORED = (
+    "def subtotal(prices):\n    total = 0\n    for p in prices:\n        total += p\n"
+    "    return total\n"
+)
 NEVER_RED = "\n\ndef test_pinned():\n    assert subtotal([]) == 0\n"
 
 
@@ -128,7 +131,7 @@ def test_status_lists_only_open_violations(plain_project: Project) -> None:
     assert accepted.returncode == 0, accepted.stderr
     after = piv(project, "status")
     assert "test_pinned" not in after.stdout, after.stdout
-    assert "violation" not in after.stdout
+    assert "open violations" not in after.stdout
 
 
 def test_log_prints_the_scope_as_a_person_would_write_it(plain_project: Project) -> None:

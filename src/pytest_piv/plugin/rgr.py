@@ -63,7 +63,9 @@ CHARACTERIZATION = "piv_characterization"
 PROVEN_BY = {
     Verdict.RED: "red",
     Verdict.ADOPTED: "adopted",
+    Verdict.FAILING_AT_ADOPTION: "adopted",
     Verdict.CHARACTERIZATION: "characterization",
+    Verdict.MOVED: "moved",
 }
 
 
@@ -521,7 +523,7 @@ class RgrPlugin:
         changed_now = source_changed_now(self.ledger.files, self.current_source)
         green_sources: set[str] = set()
         for obs, verdict in judged:
-            if verdict.verdict is Verdict.GREEN:
+            if verdict.verdict is Verdict.GREEN or verdict.verdict is Verdict.FIXED:
                 prev = self.ledger.tests.get(obs.nodeid)
                 since = prev.red_run_id if prev and prev.red_run_id else None
                 if since is None:
@@ -534,6 +536,7 @@ class RgrPlugin:
             source_changed=changed_now,
             green_sources=sorted(green_sources),
             line_check=line_check,
+            full_scope=full_scope,
         )
         self.summary = summary
         self.verdicts = verdicts
@@ -599,7 +602,7 @@ class RgrPlugin:
                 files={p: (d, self.tree.roles[p]) for p, d in self.tree.files.items()},
                 verified=verified if complete else [],
                 blobs=blobs,
-                violations=[(None, v) for v in summary.violations],
+                violations=_violations(judged, summary),
                 forget_unseen=complete and scope == "full" and not self.collection_errors,
                 scope=scope,
                 scope_detail=detail,
@@ -639,6 +642,16 @@ class WorkerCollectReports:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.rgr._collection_failed(report)
+
+
+def _violations(
+    judged: list[tuple[Observation, TestVerdict]], summary: RunSummary
+) -> list[tuple[str | None, str]]:
+    """The run's violations, each with its test's node id (None for the run's own)."""
+    per_test: list[tuple[str | None, str]] = [
+        (v.nodeid, v.sentence()) for _, v in judged if v.is_violation
+    ]
+    return per_test + [(None, text) for text in summary.violations[len(per_test) :]]
 
 
 def _is_test_name(qualname: str) -> bool:

@@ -34,6 +34,12 @@ class Verdict(StrEnum):
     REGRESSION = "regression"
     UNCHANGED = "unchanged"
     FAILING = "failing"
+    #: failing when the project was adopted: reported once, judged again when it passes
+    FAILING_AT_ADOPTION = "failing-before-adoption"
+    #: a test that failed (a regression, or failing since before adoption) passes again
+    FIXED = "fixed"
+    #: a known test under a new node id (its file moved or renamed), its digest unchanged
+    MOVED = "moved"
     SKIPPED = "skipped"
 
 
@@ -117,7 +123,7 @@ def judge_test(
     if adopting:
         if obs.outcome in GREEN_OUTCOMES:
             return TestVerdict(nodeid, Verdict.ADOPTED)
-        return TestVerdict(nodeid, Verdict.RED if valid else Verdict.FAILING)
+        return TestVerdict(nodeid, Verdict.FAILING_AT_ADOPTION)
 
     changed = prev is None or prev.digest != obs.digest
     proven = ledger.is_proven(obs)
@@ -146,13 +152,17 @@ def judge_test(
                 f"{nodeid} passed before and now fails ({detail}) although the test did not change",
                 "the last source change broke it; fix the code or revert the change",
             )
-        return TestVerdict(nodeid, Verdict.STILL_RED if valid else Verdict.FAILING)
+        # still failing: a pending red stays one; any other failure is no red of a cycle
+        still_red = valid and prev is not None and prev.valid_red
+        return TestVerdict(nodeid, Verdict.STILL_RED if still_red else Verdict.FAILING)
 
     # the test passes
     if proven and not changed:
         was_red = prev is not None and prev.outcome in RED_OUTCOMES and prev.valid_red
         if was_red or (prev is None and obs.func_key in ledger.collection_reds):
             return TestVerdict(nodeid, Verdict.GREEN)
+        if prev is not None and prev.outcome in RED_OUTCOMES:
+            return TestVerdict(nodeid, Verdict.FIXED)
         return TestVerdict(nodeid, Verdict.UNCHANGED)
     if proven:
         was_red = prev is not None and prev.outcome in RED_OUTCOMES
