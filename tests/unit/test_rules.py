@@ -330,3 +330,42 @@ def test_each_phase_line_names_what_happened(
     }
     args.update(kwargs)
     assert summarize(verdicts, **args).line == line  # type: ignore[arg-type]
+
+
+MOVED_NODE = "tests/unit/test_a.py::test_a"
+
+
+def moved_ledger(before: TestRecord, proven: bool) -> Ledger:
+    proofs = frozenset({(NODE, before.digest or "")}) if proven else frozenset()
+    return Ledger({NODE: before}, proofs, {}, FILES, True, {("test_a", "v1"): before})
+
+
+def moved_obs(outcome: Outcome, red: Red | None = None) -> Observation:
+    return Observation(MOVED_NODE, outcome, "v1", MOVED_NODE, "f-v1", red)
+
+
+@pytest.mark.parametrize(
+    ("before", "proven", "observed", "expected"),
+    [
+        (record(Outcome.PASSED), True, moved_obs(Outcome.PASSED), Verdict.MOVED),
+        (record(Outcome.PASSED), False, moved_obs(Outcome.PASSED), Verdict.NEVER_RED),
+        (record(Outcome.PASSED), True, moved_obs(Outcome.FAILED, ASSERT), Verdict.REGRESSION),
+        (
+            record(Outcome.FAILED, valid=True, red_run=1),
+            True,
+            moved_obs(Outcome.PASSED),
+            Verdict.GREEN,
+        ),
+    ],
+)
+def test_a_test_moved_with_its_file_keeps_its_history(
+    before: TestRecord, proven: bool, observed: Observation, expected: Verdict
+) -> None:
+    judged = judge_test(observed, moved_ledger(before, proven), "standard", SRC)
+    assert judged.verdict is expected
+
+
+def test_a_moved_test_whose_body_changed_is_a_new_version() -> None:
+    changed = moved_obs(Outcome.PASSED)._replace(digest="v2")
+    judged = judge_test(changed, moved_ledger(record(Outcome.PASSED), True), "standard", SRC)
+    assert judged.verdict is Verdict.NEVER_RED

@@ -224,7 +224,26 @@ class RgrPlugin:
             unknown = set(tree.of_role("test").values()).difference(self.digest_cache)
             with contextlib.suppress(sqlite3.DatabaseError):  # then digests are recomputed
                 self.digest_cache.update(ledger.cached_test_digests(self.conn, unknown))
+            self._find_moved(tree)
         return tree
+
+    def _find_moved(self, tree: TreeState) -> None:
+        """Index the tests of test files that are gone, so that a test moved or renamed
+        with its file (digest unchanged) keeps its history (``Ledger.moved``)."""
+        files = tree.files
+        gone = {
+            path
+            for path, digest, role, _, _ in self.start.rows.files
+            if role == "test" and digest and path not in files
+        }
+        if not gone:
+            return
+        moved = {
+            (nodeid.partition("::")[2], rec.digest): rec
+            for nodeid, rec in self.ledger.tests.items()
+            if rec.digest and nodeid.partition("::")[0] in gone
+        }
+        self.ledger = self.ledger._replace(moved=moved)
 
     @functools.cached_property
     def facts(self) -> ProjectFacts:
@@ -567,6 +586,12 @@ class RgrPlugin:
             how = PROVEN_BY.get(verdict.verdict)
             if how:
                 proofs.append((obs.nodeid, obs.digest, how))
+            elif (
+                self.ledger.moved
+                and (old := self.ledger.moved_from(obs)) is not None
+                and (old.nodeid, obs.digest) in self.ledger.proofs  # proven where it was
+            ):
+                proofs.append((obs.nodeid, obs.digest, "moved"))
             if verdict.verdict is Verdict.RED and obs.red and obs.red.during == "collection":
                 proofs.append((obs.func_key, obs.full_digest, "red"))
                 collection_reds.append(obs.func_key)
