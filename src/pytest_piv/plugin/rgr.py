@@ -403,8 +403,8 @@ class RgrPlugin:
 
     def _observe(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
         """Judge the test of one settling report; in enforce mode, fail a rule-breaker."""
-        if isinstance(report, SubtestReport):
-            self._subtest_failed(report, outcome, nodeid)
+        if outcome is not Outcome.PASSED and isinstance(report, SubtestReport):
+            self._subtest_failed(report, outcome, nodeid)  # (a passing one never comes here)
             return
         characterization = CHARACTERIZATION in report.keywords
         judged = None
