@@ -176,3 +176,32 @@ def test_without_testpaths_a_tests_package_init_is_a_test_file(tmp_path: Path) -
     assert piv.roles.role("tests/__init__.py") == "test"
     assert piv.roles.role("tests/helpers/factories.py") == "test"
     assert piv.roles.role("shop/cart.py") == "source"
+
+
+def test_a_refactor_in_a_monorepo_package_is_checked_line_by_line(
+    pytester: pytest.Pytester,
+) -> None:
+    project = make(
+        pytester,
+        MONOREPO,
+        {
+            "packages/alpha/src/alpha/__init__.py": "",
+            "packages/alpha/src/alpha/core.py": HALVED,
+            "tests/test_layout.py": OLD_TEST.format(module="alpha.core"),
+        },
+    )
+    project.commit("initial")
+    assert project.run("--cov=alpha").ret == 0
+    core = project.path / "packages/alpha/src/alpha/core.py"
+    core.write_text("def halved(x):\n    half = x / 2\n    return half\n")
+    refactor = project.run("--cov=alpha")
+    assert refactor.ret == 0
+    refactor.stdout.fnmatch_lines(
+        ["piv: REFACTOR — 1 source file changed, outcomes unchanged, every changed line executed"]
+    )
+    core.write_text(core.read_text() + "\n\ndef unused(x):\n    return -x\n")
+    added = project.run("--cov=alpha")
+    assert added.ret == 1
+    added.stdout.fnmatch_lines(
+        ["  violation: packages/alpha/src/alpha/core.py: changed line(s) 7 executed by no test*"]
+    )
