@@ -234,14 +234,20 @@ _LINK_MODES = frozenset({"160000", "120000"})
 
 def _with_linked(root: Path, listing: Listing, roles: FileRoles, depth: int = 0) -> Listing:
     """*listing* with the test and source files that live in its submodules (listed by
-    their own git) and in its symlinked directories (hashed every run: git tracks the
-    link, not what it points to), under the paths the project imports them by."""
-    found = [link for link in listing.links if (root / link).is_dir()]
-    if not found or depth > 8:
+    their own git), in its symlinked directories and behind its symlinked files (hashed
+    every run: git tracks the link, not what it points to), under the paths the project
+    imports them by."""
+    if not listing.links or depth > 8:
         return listing
     clean, file_roles, to_check = dict(listing.clean), dict(listing.roles), list(listing.to_check)
-    for link in found:
+    for link in listing.links:
         where = root / link
+        if not where.is_dir():
+            role = roles.role(link) if where.is_symlink() and where.is_file() else None
+            if role is not None:
+                file_roles[link] = role
+                to_check.append(link)
+            continue
         if where.is_symlink():
             inside = _walk_roles(where, link + "/", roles)
             file_roles.update(inside)
@@ -250,7 +256,8 @@ def _with_linked(root: Path, listing: Listing, roles: FileRoles, depth: int = 0)
         done = _run_git(where, *_LIST_FILES)
         if done.returncode != 0:
             continue
-        sub = _with_linked(root, _parse_listing(done.stdout, roles, link + "/"), roles, depth + 1)
+        sub = _parse_listing(done.stdout, roles, link + "/")
+        sub = _with_linked(root, sub, roles, depth + 1)
         clean.update(sub.clean)
         file_roles.update(sub.roles)
         to_check.extend(sub.to_check)
