@@ -226,6 +226,8 @@ def default_layout(root: Path, testpaths: Sequence[str] = ()) -> dict[str, objec
         clean = tp.strip("/").replace("\\", "/")
         if clean and clean != ".":
             tests.append(f"{clean}/**/*.py")
+    if not testpaths:  # then a top-level tests/ or test/ holds tests (its __init__.py too)
+        tests.extend(f"{d}/**/*.py" for d in ("tests", "test") if (root / d).is_dir())
     source = ("src/**/*.py",) if (root / "src").is_dir() else ("**/*.py",)
     return {
         "tests": tuple(tests),

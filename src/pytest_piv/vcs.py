@@ -154,7 +154,8 @@ class TreeStateJob:
             walked = _walk_tree_state(self.root, self.roles)
             why = f"git ls-files failed ({errors or f'exit {code}'}): every file was hashed"
             return TreeState(walked.files, walked.roles, self.head, True, walked.dirty, (why,))
-        return _git_tree_state(self.root, self.head, _parsed(listing, self.roles, self.cache))
+        parsed = _parsed(listing, self.roles, self.cache)
+        return _git_tree_state(self.root, self.head, _with_linked(self.root, parsed, self.roles))
 
 
 #: one entry of ``git ls-files -z -t -s``: ``? path`` (untracked) or
@@ -171,10 +172,13 @@ class Listing(NamedTuple):
     roles: dict[str, str]
     #: files with a role that are modified or untracked: their content must be hashed
     to_check: list[str]
+    #: submodules, tracked symlinks and untracked entries that may be symlinks: git lists
+    #: none of the files in them, which can be code under test (see :func:`_with_linked`)
+    links: tuple[str, ...] = ()
 
 
 #: the first bytes of the listing cache; a new layout gets a new magic
-LISTING_MAGIC = b"piv-listing-1\n"
+LISTING_MAGIC = b"piv-listing-2\n"
 
 
 def _parsed(listing: bytes, roles: FileRoles, cache: Path | None) -> Listing:
@@ -187,32 +191,88 @@ def _parsed(listing: bytes, roles: FileRoles, cache: Path | None) -> Listing:
     key = hashlib.sha1(listing + repr(roles).encode(), usedforsecurity=False).hexdigest()
     if cache is not None:
         cached = read_cache(cache, LISTING_MAGIC)
-        if isinstance(cached, tuple) and len(cached) == 4 and cached[0] == key:
-            _, clean, file_roles, to_check = cached
+        if isinstance(cached, tuple) and len(cached) == 5 and cached[0] == key:
+            _, clean, file_roles, to_check, links = cached
             if isinstance(clean, dict) and isinstance(file_roles, dict):
-                return Listing(clean, file_roles, list(to_check))
+                return Listing(clean, file_roles, list(to_check), tuple(links))
     parsed = _parse_listing(listing.decode("utf-8", errors="surrogateescape"), roles)
     if cache is not None:
         clean_rows, role_rows = shared_strings([parsed.clean.items(), parsed.roles.items()])
-        write_cache(cache, LISTING_MAGIC, (key, dict(clean_rows), dict(role_rows), parsed.to_check))
+        write_cache(
+            cache,
+            LISTING_MAGIC,
+            (key, dict(clean_rows), dict(role_rows), parsed.to_check, parsed.links),
+        )
     return parsed
 
 
-def _parse_listing(listing: str, roles: FileRoles) -> Listing:
+def _parse_listing(listing: str, roles: FileRoles, prefix: str = "") -> Listing:
+    """The listing of the repository at *prefix* (``""``, or a submodule's ``path/``)."""
     index: dict[str, str] = {}
     modified: set[str] = set()
     untracked: set[str] = set()
+    links: list[str] = []
     for other, tag, mode, blob, path in _LISTING_ENTRY.findall(listing):
         if other:
-            untracked.add(other)
+            untracked.add(prefix + other)
+            if not other.endswith((".py", "/")):  # a symlink to a directory, maybe
+                links.append(prefix + other)
         elif tag == "C":
-            modified.add(path)
-        elif mode != "160000":  # a submodule is not a file
-            index[path] = blob
+            modified.add(prefix + path)
+        elif mode in _LINK_MODES:  # a submodule or a symlink is not a file
+            links.append(prefix + path)
+        else:
+            index[prefix + path] = blob
     file_roles = roles.roles_of((*index, *untracked))
     clean = {p: index[p] for p in file_roles if p in index and p not in modified}
     to_check = sorted(p for p in file_roles if p in modified or p in untracked)
-    return Listing(clean, file_roles, to_check)
+    return Listing(clean, file_roles, to_check, tuple(sorted(set(links))))
+
+
+_LINK_MODES = frozenset({"160000", "120000"})
+
+
+def _with_linked(root: Path, listing: Listing, roles: FileRoles, depth: int = 0) -> Listing:
+    """*listing* with the test and source files that live in its submodules (listed by
+    their own git), in its symlinked directories and behind its symlinked files (hashed
+    every run: git tracks the link, not what it points to), under the paths the project
+    imports them by."""
+    if not listing.links or depth > 8:
+        return listing
+    clean, file_roles, to_check = dict(listing.clean), dict(listing.roles), list(listing.to_check)
+    for link in listing.links:
+        where = root / link
+        if not where.is_dir():
+            role = roles.role(link) if where.is_symlink() and where.is_file() else None
+            if role is not None:
+                file_roles[link] = role
+                to_check.append(link)
+            continue
+        if where.is_symlink():
+            inside = _walk_roles(where, link + "/", roles)
+            file_roles.update(inside)
+            to_check.extend(inside)
+            continue
+        done = _run_git(where, *_LIST_FILES)
+        if done.returncode != 0:
+            continue
+        sub = _parse_listing(done.stdout, roles, link + "/")
+        sub = _with_linked(root, sub, roles, depth + 1)
+        clean.update(sub.clean)
+        file_roles.update(sub.roles)
+        to_check.extend(sub.to_check)
+    return Listing(clean, file_roles, sorted(set(to_check)), listing.links)
+
+
+def _walk_roles(directory: Path, prefix: str, roles: FileRoles) -> dict[str, str]:
+    """The files with a role under *directory*, named *prefix* + their path in it."""
+    found: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")]
+        rel_dir = os.path.relpath(dirpath, directory).replace(os.sep, "/")
+        base = prefix if rel_dir == "." else f"{prefix}{rel_dir}/"
+        found.update(roles.roles_of(base + name for name in filenames))
+    return found
 
 
 def _git_tree_state(root: Path, head: str | None, listing: Listing) -> TreeState:

@@ -147,14 +147,14 @@ def test_the_policy_decides_which_red_kinds_count(policy: str, red: Red, expecte
     assert judge_test(obs(Outcome.ERROR, red), ledger(), policy, SRC).verdict is expected
 
 
-def test_adoption_records_passing_tests_and_keeps_failing_ones_red() -> None:
+def test_adoption_records_passing_tests_and_failing_ones_as_failing_before_adoption() -> None:
     empty = Ledger()
     assert judge_test(obs(Outcome.PASSED), empty, "standard", SRC, adopting=True).verdict is (
         Verdict.ADOPTED
     )
     assert (
         judge_test(obs(Outcome.FAILED, ASSERT), empty, "standard", SRC, adopting=True).verdict
-        is Verdict.RED
+        is Verdict.FAILING_AT_ADOPTION
     )
 
 
@@ -240,3 +240,132 @@ def test_summarize_names_the_phase_and_the_next_step(
     }
     args.update(kwargs)
     assert summarize(verdicts, **args).line == line  # type: ignore[arg-type]
+
+
+def test_a_test_failing_before_adoption_is_no_pending_red_while_it_still_fails() -> None:
+    before = record(Outcome.FAILED, verdict="failing-before-adoption")
+    judged = judge_test(obs(Outcome.FAILED, ASSERT), ledger(before, proven=True), "standard", SRC)
+    assert judged.verdict is Verdict.FAILING
+
+
+def test_a_pending_red_that_still_fails_stays_red() -> None:
+    before = record(Outcome.FAILED, valid=True, verdict="red", red_run=1)
+    judged = judge_test(obs(Outcome.FAILED, ASSERT), ledger(before, proven=True), "standard", SRC)
+    assert judged.verdict is Verdict.STILL_RED
+
+
+@pytest.mark.parametrize("verdict", ["regression", "failing-before-adoption", "failing"])
+def test_a_failing_test_that_passes_again_is_fixed_not_unchanged(verdict: str) -> None:
+    before = record(Outcome.FAILED, verdict=verdict, red_run=1)
+    judged = judge_test(obs(Outcome.PASSED), ledger(before, proven=True), "standard", SRC)
+    assert judged.verdict is Verdict.FIXED
+
+
+NEVER = TestVerdict("n", Verdict.NEVER_RED, "n passed on its first recorded run")
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "kwargs", "line"),
+    [
+        (
+            [v("a", Verdict.FIXED)],
+            {"green_sources": ["src/x.py"]},
+            "piv: FIXED — 1 test that failed passes again (a) by src/x.py",
+        ),
+        (
+            [v("a", Verdict.GREEN), NEVER],
+            {"green_sources": ["src/x.py"]},
+            "piv: GREEN — cycle complete: 1 test turned green by src/x.py; 1 RGR violation",
+        ),
+        (
+            [v("a", Verdict.CHARACTERIZATION)],
+            {},
+            "piv: ACCEPTED — 1 test accepted as a characterization test (a): pinning existing "
+            "behaviour, it may pass without a red run",
+        ),
+        (
+            [v("a", Verdict.WRONG_RED)],
+            {},
+            "piv: FAILING — 1 test fails for a reason that does not count as red (a): see the note",
+        ),
+        (
+            [v("a", Verdict.WRONG_RED)],
+            {"source_changed": ["src/x.py"]},
+            "piv: FAILING — 1 test fails for a reason that does not count as red (a): see the note",
+        ),
+        (
+            [v("a", Verdict.UNCHANGED)],
+            {"source_changed": ["src/x.py"], "full_scope": False},
+            "piv: REFACTOR — 1 source file changed, outcomes unchanged in this subset run; the "
+            "next full run judges it",
+        ),
+        (
+            [v("a", Verdict.ADOPTED), v("b", Verdict.FAILING_AT_ADOPTION)],
+            {"adopting": True},
+            "piv: ADOPTED — 1 test recorded as the starting point, 1 failing before adoption "
+            "(b); from now on a new or changed test must fail before it passes",
+        ),
+        (
+            [v("a", Verdict.FAILING)],
+            {},
+            "piv: UNCHANGED — no test or source change since the last run",
+        ),
+        (
+            [v("a", Verdict.MOVED)],
+            {},
+            "piv: UNCHANGED — 1 test moved or renamed with its history; no other test or source "
+            "change",
+        ),
+    ],
+)
+def test_each_phase_line_names_what_happened(
+    verdicts: list[TestVerdict], kwargs: dict[str, object], line: str
+) -> None:
+    args: dict[str, object] = {
+        "complete": True,
+        "adopting": False,
+        "source_changed": [],
+        "green_sources": [],
+        "line_check": LineCheck(True),
+    }
+    args.update(kwargs)
+    assert summarize(verdicts, **args).line == line  # type: ignore[arg-type]
+
+
+MOVED_NODE = "tests/unit/test_a.py::test_a"
+
+
+def moved_ledger(before: TestRecord, proven: bool) -> Ledger:
+    proofs = frozenset({(NODE, before.digest or "")}) if proven else frozenset()
+    return Ledger({NODE: before}, proofs, {}, FILES, True, {("test_a", "v1"): before})
+
+
+def moved_obs(outcome: Outcome, red: Red | None = None) -> Observation:
+    return Observation(MOVED_NODE, outcome, "v1", MOVED_NODE, "f-v1", red)
+
+
+@pytest.mark.parametrize(
+    ("before", "proven", "observed", "expected"),
+    [
+        (record(Outcome.PASSED), True, moved_obs(Outcome.PASSED), Verdict.MOVED),
+        (record(Outcome.PASSED), False, moved_obs(Outcome.PASSED), Verdict.NEVER_RED),
+        (record(Outcome.PASSED), True, moved_obs(Outcome.FAILED, ASSERT), Verdict.REGRESSION),
+        (
+            record(Outcome.FAILED, valid=True, red_run=1),
+            True,
+            moved_obs(Outcome.PASSED),
+            Verdict.GREEN,
+        ),
+    ],
+)
+def test_a_test_moved_with_its_file_keeps_its_history(
+    before: TestRecord, proven: bool, observed: Observation, expected: Verdict
+) -> None:
+    judged = judge_test(observed, moved_ledger(before, proven), "standard", SRC)
+    assert judged.verdict is expected
+
+
+def test_a_moved_test_whose_body_changed_is_a_new_version() -> None:
+    changed = moved_obs(Outcome.PASSED)._replace(digest="v2")
+    judged = judge_test(changed, moved_ledger(record(Outcome.PASSED), True), "standard", SRC)
+    assert judged.verdict is Verdict.NEVER_RED

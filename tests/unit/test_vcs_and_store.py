@@ -249,3 +249,42 @@ def test_a_damaged_listing_cache_is_ignored_and_rewritten(tmp_path: Path, damage
 
     assert state == collect_tree_state(tmp_path, ROLES)
     assert listing_cache(tmp_path).read_bytes().startswith(LISTING_MAGIC)
+
+
+def test_tree_state_reaches_into_symlinked_directories_files_and_submodules(
+    tmp_path: Path,
+) -> None:
+    root, outside, library = tmp_path / "repo", tmp_path / "outside", tmp_path / "library"
+    for d in (root, outside / "pkg", library / "lib"):
+        d.mkdir(parents=True)
+    (outside / "pkg" / "m.py").write_text("M = 1\n")
+    (outside / "one.py").write_text("ONE = 1\n")
+    (library / "lib" / "l.py").write_text("L = 1\n")
+    for repo in (library, root):
+        git(repo, "init", "-q")
+        git(repo, "config", "user.email", "dev@example.com")
+        git(repo, "config", "user.name", "dev")
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "library")
+    (root / "src").mkdir()
+    (root / "src" / "pkg").symlink_to(outside / "pkg", target_is_directory=True)
+    (root / "src" / "one.py").symlink_to(outside / "one.py")
+    git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "src/sub")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    state = collect_tree_state(root, ROLES)
+    assert state.roles == {
+        "src/pkg/m.py": "source",
+        "src/one.py": "source",
+        "src/sub/lib/l.py": "source",
+    }
+    assert state.files["src/pkg/m.py"] == blob_digest(b"M = 1\n")
+    assert state.files["src/one.py"] == blob_digest(b"ONE = 1\n")  # the content, not the link
+    assert state.files["src/sub/lib/l.py"] == blob_digest(b"L = 1\n")
+    (outside / "pkg" / "m.py").write_text("M = 2\n")
+    (library / "lib" / "l.py").write_text("L = 2\n")  # the library, not the checkout
+    (root / "src" / "sub" / "lib" / "l.py").write_text("L = 3\n")
+    changed = collect_tree_state(root, ROLES)
+    assert changed.files["src/pkg/m.py"] == blob_digest(b"M = 2\n")
+    assert changed.files["src/sub/lib/l.py"] == blob_digest(b"L = 3\n")
+    assert {"src/pkg/m.py", "src/sub/lib/l.py"} <= changed.dirty

@@ -8,6 +8,7 @@ import time
 import click
 
 from pytest_piv.cli.context import MAX_COUNT, echo_json, echo_line, open_store, project_config
+from pytest_piv.report.scope import scope_text
 from pytest_piv.store import ledger
 
 
@@ -25,11 +26,14 @@ def log_command(ctx: click.Context, limit: int, as_json: bool) -> int:
         return 0
     for run in runs:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
-        scope = run.scope if run.scope == "full" else f"subset {dict(run.scope_detail)}"
+        scope = scope_text(run.scope, run.scope_detail)
         head = (run.head or "-")[:10]
+        phase = run.phase or "-"
+        if run.violations and run.phase != "VIOLATION":
+            phase += f" +{run.violations} violation" + ("" if run.violations == 1 else "s")
         echo_line(
             f"run {run.id:>4}  {when}  {run.status:<10} {run.tests:>5} tests  {scope}  "
-            f"HEAD {head}  {run.phase or '-'}"
+            f"HEAD {head}  {phase}"
         )
     if not runs:
         click.echo("piv: no run recorded yet (hint: run `pytest --piv`)")

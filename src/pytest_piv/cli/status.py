@@ -1,4 +1,4 @@
-"""``piv status``: the phase of the last run, pending reds and recent violations."""
+"""``piv status``: the phase of the last run, pending reds and the violations still open."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from pytest_piv.store import ledger
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool) -> int:
-    """Show the current RGR phase, the tests waiting to turn green and recent violations."""
+    """Show the current RGR phase, the tests waiting to turn green and open violations."""
     piv = project_config(ctx)
     with contextlib.closing(open_store(piv)) as conn:
         runs = ledger.recent_runs(conn, 1)
         reds = ledger.pending_reds(conn)
-        violations = ledger.recent_violations(conn, 5)
+        violations = ledger.open_violations(conn)
     last = runs[0] if runs else None
     if as_json:
         echo_json(
@@ -28,7 +28,9 @@ def status_command(ctx: click.Context, as_json: bool) -> int:
                 "headline": last.headline if last else None,
                 "last_run": last.id if last else None,
                 "pending_reds": [{"nodeid": n, "red_kind": k} for n, k in reds],
-                "recent_violations": [{"run": r, "message": m} for r, m in violations],
+                "open_violations": [
+                    {"run": v.run_id, "nodeid": v.nodeid, "message": v.message} for v in violations
+                ],
             }
         )
         return 0
@@ -41,7 +43,7 @@ def status_command(ctx: click.Context, as_json: bool) -> int:
         for nodeid, kind in reds:
             echo_line(f"  {nodeid}  [{kind}]")
     if violations:
-        click.echo("recent violations:")
-        for run, message in violations:
-            echo_line(f"  run {run}: {message}")
+        click.echo(f"open violations ({len(violations)}):")
+        for v in violations:
+            echo_line(f"  run {v.run_id}: {v.message}" if v.run_id else f"  {v.message}")
     return 0

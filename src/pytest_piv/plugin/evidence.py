@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import types
 from functools import lru_cache
@@ -16,8 +17,17 @@ from pytest_piv.rgr.redkind import Frame, Project, Raised, classify
 
 
 def relative(path: object, root: Path) -> str | None:
+    """*path* relative to the project *root* (resolved), or None outside it.
+
+    A path as the interpreter names it comes first: a module imported through a
+    symlinked package lives, for the project, where the link is, not where it points.
+    """
+    text = os.path.abspath(str(path))  # noqa: PTH100 - resolve() would follow the links
+    for base in (str(root), os.path.realpath(root)):
+        if text.startswith(base + os.sep):
+            return text[len(base) + 1 :].replace(os.sep, "/")
     try:
-        return Path(str(path)).resolve().relative_to(root).as_posix()
+        return Path(text).resolve().relative_to(root).as_posix()
     except (ValueError, OSError):
         return None
 
@@ -36,6 +46,9 @@ class ProjectFacts:
 
     @lru_cache(maxsize=1024)  # noqa: B019 - one instance per session
     def is_first_party(self, top: str) -> bool:
+        """Whether the top-level package or module *top* is code under test: where the
+        interpreter finds it (any layout: ``packages/*/src``, a submodule, a symlinked or
+        namespace package) is a source file, or a directory the source globs reach."""
         for base in (self.root, self.root / "src", self.root / "lib"):
             for candidate in (base / top, base / f"{top}.py"):
                 if candidate.exists():
@@ -43,7 +56,15 @@ class ProjectFacts:
                     probe = rel + "/__init__.py" if candidate.is_dir() else rel
                     if self.roles.role(probe) == "source" or candidate.is_dir():
                         return True
-        return False
+        return any(self._is_source_location(p) for p in _locations(top))
+
+    def _is_source_location(self, location: str) -> bool:
+        rel = relative(location, self.root)
+        if rel is None:
+            return False
+        if rel.endswith(".py"):
+            return self.roles.role(rel) == "source"
+        return self.roles.role(rel + "/__init__.py") == "source"
 
     def _source_modules(self) -> list[types.ModuleType]:
         found = []
@@ -59,10 +80,29 @@ class ProjectFacts:
 
     def owner_is_source(self, obj: object) -> bool:
         if isinstance(obj, types.ModuleType):
+            if getattr(obj, "__file__", None) is None:  # a namespace package
+                return any(self._is_source_location(p) for p in getattr(obj, "__path__", ()))
             return self.role_of_file(getattr(obj, "__file__", None)) == "source"
         cls = obj if isinstance(obj, type) else type(obj)
         module = sys.modules.get(cls.__module__)
         return self.role_of_file(getattr(module, "__file__", None)) == "source"
+
+
+def _locations(top: str) -> list[str]:
+    """Where the interpreter has, or would, import the top-level module *top* from."""
+    module = sys.modules.get(top)
+    if module is not None:
+        paths = [str(p) for p in getattr(module, "__path__", ())]
+        origin = getattr(module, "__file__", None)
+        return [*paths, str(origin)] if origin else paths
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    paths = [str(p) for p in spec.submodule_search_locations or ()]
+    return [*paths, str(spec.origin)] if spec.has_location and spec.origin else paths
 
 
 def _module_findable(name: str) -> bool:

@@ -50,6 +50,14 @@ if TYPE_CHECKING:
     from pytest_piv.plugin.evidence import ProjectFacts
 
 RED_ATTR = "piv_red"
+
+
+class _NoSubtests(pytest.TestReport):
+    """Stands for pytest.SubtestReport where pytest has none: no report is one."""
+
+
+#: the report of one subtest (pytest >= 9); older pytest has no built-in subtests
+SubtestReport: type[pytest.TestReport] = getattr(pytest, "SubtestReport", _NoSubtests)
 #: the verdicts that fail a passing test in enforce mode
 FAILED_BY_PIV = frozenset({Verdict.NEVER_RED, Verdict.EDITED_GREEN})
 CHARACTERIZATION = "piv_characterization"
@@ -57,7 +65,9 @@ CHARACTERIZATION = "piv_characterization"
 PROVEN_BY = {
     Verdict.RED: "red",
     Verdict.ADOPTED: "adopted",
+    Verdict.FAILING_AT_ADOPTION: "adopted",
     Verdict.CHARACTERIZATION: "characterization",
+    Verdict.MOVED: "moved",
 }
 
 
@@ -115,6 +125,24 @@ def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None
     )
 
 
+def subtest_name(report: pytest.TestReport) -> str:
+    """A subtest as pytest names it: ``[msg] (n=2)``."""
+    context = getattr(report, "context", None)
+    msg, kwargs = getattr(context, "msg", None), getattr(context, "kwargs", None) or {}
+    parts = [f"[{msg}]"] if msg is not None else []
+    if kwargs:
+        parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
+    return " ".join(parts) or "(<subtest>)"
+
+
+def subtest_red(red: Red | None, description: str, failed: int) -> Red:
+    """The red of a test whose subtests failed: the first failed subtest's, named."""
+    which = f"subtest {description}" if failed == 1 else f"{failed} subtests, first {description}"
+    if red is None:
+        return Red(RedKind.ASSERTION, None, None, f"{which} failed")
+    return red._replace(message=f"{which}: {red.message}")
+
+
 def outcome_of(rep: pytest.TestReport) -> Outcome | None:
     """The test outcome this phase report settles, or None when the test goes on."""
     outcome = rep.outcome  # the attribute, not the properties: this runs for every test
@@ -159,6 +187,8 @@ class RgrPlugin:
         #: what each collected test the ledger knows is judged if it passes (see
         #: pytest_collection_finish)
         self.if_passing: dict[str, tuple[Observation, TestVerdict]] = {}
+        #: failed subtests of the tests still running: the first one's red, and how many
+        self.subtests_failed: dict[str, tuple[Red | None, str, int]] = {}
 
     # -- session start ---------------------------------------------------------------
 
@@ -199,7 +229,26 @@ class RgrPlugin:
             unknown = set(tree.of_role("test").values()).difference(self.digest_cache)
             with contextlib.suppress(sqlite3.DatabaseError):  # then digests are recomputed
                 self.digest_cache.update(ledger.cached_test_digests(self.conn, unknown))
+            self._find_moved(tree)
         return tree
+
+    def _find_moved(self, tree: TreeState) -> None:
+        """Index the tests of test files that are gone, so that a test moved or renamed
+        with its file (digest unchanged) keeps its history (``Ledger.moved``)."""
+        files = tree.files
+        gone = {
+            path
+            for path, digest, role, _, _ in self.start.rows.files
+            if role == "test" and digest and path not in files
+        }
+        if not gone:
+            return
+        moved = {
+            (nodeid.partition("::")[2], rec.digest): rec
+            for nodeid, rec in self.ledger.tests.items()
+            if rec.digest and nodeid.partition("::")[0] in gone
+        }
+        self.ledger = self.ledger._replace(moved=moved)
 
     @functools.cached_property
     def facts(self) -> ProjectFacts:
@@ -316,8 +365,8 @@ class RgrPlugin:
         if self.pending:  # a failure without an exception to classify (e.g. strict XPASS)
             self._flush_pending()
         if report.outcome == "passed":  # most reports
-            if report.when != "call":
-                return  # a passing setup or teardown settles nothing
+            if report.when != "call" or isinstance(report, SubtestReport):
+                return  # a passing setup, teardown or subtest settles nothing
             if not hasattr(report, "wasxfail"):
                 self._observe(report, Outcome.PASSED, report.nodeid)
                 return
@@ -359,12 +408,24 @@ class RgrPlugin:
 
     def _observe(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
         """Judge the test of one settling report; in enforce mode, fail a rule-breaker."""
+        if outcome is not Outcome.PASSED and isinstance(report, SubtestReport):
+            self._subtest_failed(report, outcome, nodeid)  # (a passing one never comes here)
+            return
         characterization = CHARACTERIZATION in report.keywords
         judged = None
+        red = None
+        if self.subtests_failed and report.when == "call":
+            failed = self.subtests_failed.pop(nodeid, None)
+            if failed is not None:  # a failed subtest fails its test
+                red = red_from_report(report) if RED_ATTR in report.__dict__ else None
+                red = red or subtest_red(*failed)
+                if outcome not in RED_OUTCOMES:
+                    outcome = Outcome.FAILED
         if outcome is Outcome.PASSED and not characterization:
             judged = self.if_passing.get(nodeid)
         if judged is None:
-            red = red_from_report(report) if RED_ATTR in report.__dict__ else None
+            if red is None and RED_ATTR in report.__dict__:
+                red = red_from_report(report)
             obs = self._observation(nodeid, outcome, red, characterization)
             judged = (obs, self._judge(obs))
         self.observed[nodeid] = judged
@@ -377,6 +438,17 @@ class RgrPlugin:
             report.outcome = "failed"
             report.longrepr = f"piv: {printable(verdict.message)}"
             report.sections.append(("piv", f"hint: {printable(verdict.hint)}"))
+
+    def _subtest_failed(self, report: pytest.TestReport, outcome: Outcome, nodeid: str) -> None:
+        """Remember a failed subtest until its test's own report settles the test."""
+        if outcome not in RED_OUTCOMES:
+            return  # a skipped or xfailed subtest fails nothing
+        red = red_from_report(report) if RED_ATTR in report.__dict__ else None
+        before = self.subtests_failed.get(nodeid)
+        if before is None:
+            self.subtests_failed[nodeid] = (red, subtest_name(report), 1)
+        else:
+            self.subtests_failed[nodeid] = (before[0], before[1], before[2] + 1)
 
     def _collection_failed(self, report: pytest.CollectReport) -> None:
         """A test file that cannot be collected: each of its test functions is judged."""
@@ -475,7 +547,7 @@ class RgrPlugin:
         changed_now = source_changed_now(self.ledger.files, self.current_source)
         green_sources: set[str] = set()
         for obs, verdict in judged:
-            if verdict.verdict is Verdict.GREEN:
+            if verdict.verdict is Verdict.GREEN or verdict.verdict is Verdict.FIXED:
                 prev = self.ledger.tests.get(obs.nodeid)
                 since = prev.red_run_id if prev and prev.red_run_id else None
                 if since is None:
@@ -488,6 +560,7 @@ class RgrPlugin:
             source_changed=changed_now,
             green_sources=sorted(green_sources),
             line_check=line_check,
+            full_scope=full_scope,
         )
         self.summary = summary
         self.verdicts = verdicts
@@ -523,6 +596,12 @@ class RgrPlugin:
             how = PROVEN_BY.get(verdict.verdict)
             if how:
                 proofs.append((obs.nodeid, obs.digest, how))
+            elif (
+                self.ledger.moved
+                and (old := self.ledger.moved_from(obs)) is not None
+                and (old.nodeid, obs.digest) in self.ledger.proofs  # proven where it was
+            ):
+                proofs.append((obs.nodeid, obs.digest, "moved"))
             if verdict.verdict is Verdict.RED and obs.red and obs.red.during == "collection":
                 proofs.append((obs.func_key, obs.full_digest, "red"))
                 collection_reds.append(obs.func_key)
@@ -558,7 +637,7 @@ class RgrPlugin:
                 files={p: (d, self.tree.roles[p]) for p, d in self.tree.files.items()},
                 verified=verified if complete else [],
                 blobs=blobs,
-                violations=[(None, v) for v in summary.violations],
+                violations=_violations(judged, summary),
                 forget_unseen=complete and scope == "full" and not self.collection_errors,
                 scope=scope,
                 scope_detail=detail,
@@ -598,6 +677,16 @@ class WorkerCollectReports:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.rgr._collection_failed(report)
+
+
+def _violations(
+    judged: list[tuple[Observation, TestVerdict]], summary: RunSummary
+) -> list[tuple[str | None, str]]:
+    """The run's violations, each with its test's node id (None for the run's own)."""
+    per_test: list[tuple[str | None, str]] = [
+        (v.nodeid, v.sentence()) for _, v in judged if v.is_violation
+    ]
+    return per_test + [(None, text) for text in summary.violations[len(per_test) :]]
 
 
 def _is_test_name(qualname: str) -> bool:

@@ -18,6 +18,9 @@ PHASE_COLOURS = {
     "INCOMPLETE": {"yellow": True, "bold": True},
     "REGRESSION": {"red": True, "bold": True},
     "VIOLATION": {"red": True, "bold": True},
+    "FIXED": {"green": True, "bold": True},
+    "ACCEPTED": {"green": True},
+    "FAILING": {"yellow": True, "bold": True},
 }
 
 

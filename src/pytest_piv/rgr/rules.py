@@ -34,6 +34,12 @@ class Verdict(StrEnum):
     REGRESSION = "regression"
     UNCHANGED = "unchanged"
     FAILING = "failing"
+    #: failing when the project was adopted: reported once, judged again when it passes
+    FAILING_AT_ADOPTION = "failing-before-adoption"
+    #: a test that failed (a regression, or failing since before adoption) passes again
+    FIXED = "fixed"
+    #: a known test under a new node id (its file moved or renamed), its digest unchanged
+    MOVED = "moved"
     SKIPPED = "skipped"
 
 
@@ -50,6 +56,15 @@ class Ledger(NamedTuple):
     collection_reds: Mapping[str, int] = EMPTY
     files: Mapping[str, FileRecord] = EMPTY
     adopted: bool = False
+    #: tests of test files that are gone, by (node id after the file, body digest): a
+    #: test found under a new file with the same digest is the same test, moved
+    moved: Mapping[tuple[str, str], TestRecord] = EMPTY
+
+    def moved_from(self, obs: Observation) -> TestRecord | None:
+        """The record of the test *obs* was before its file was moved or renamed."""
+        if not self.moved or obs.nodeid in self.tests:
+            return None
+        return self.moved.get((obs.nodeid.partition("::")[2], obs.digest))
 
     def is_proven(self, obs: Observation) -> bool:
         return (obs.nodeid, obs.digest) in self.proofs or (
@@ -111,16 +126,21 @@ def judge_test(
     """The verdict of one test in this run, given the ledger before it."""
     nodeid = obs.nodeid
     prev = ledger.tests.get(nodeid)
+    moved = ledger.moved_from(obs) if prev is None and ledger.moved else None
+    if moved is not None:  # its file was moved or renamed: its history comes along
+        prev = moved
     if obs.outcome in NOT_RUN_OUTCOMES:
         return TestVerdict(nodeid, Verdict.SKIPPED)
     valid = obs.red is not None and is_valid_red(obs.red.kind, policy)
     if adopting:
         if obs.outcome in GREEN_OUTCOMES:
             return TestVerdict(nodeid, Verdict.ADOPTED)
-        return TestVerdict(nodeid, Verdict.RED if valid else Verdict.FAILING)
+        return TestVerdict(nodeid, Verdict.FAILING_AT_ADOPTION)
 
     changed = prev is None or prev.digest != obs.digest
-    proven = ledger.is_proven(obs)
+    proven = ledger.is_proven(obs) or (
+        moved is not None and (moved.nodeid, obs.digest) in ledger.proofs
+    )
 
     if obs.outcome in RED_OUTCOMES:
         red = obs.red
@@ -146,14 +166,18 @@ def judge_test(
                 f"{nodeid} passed before and now fails ({detail}) although the test did not change",
                 "the last source change broke it; fix the code or revert the change",
             )
-        return TestVerdict(nodeid, Verdict.STILL_RED if valid else Verdict.FAILING)
+        # still failing: a pending red stays one; any other failure is no red of a cycle
+        still_red = valid and prev is not None and prev.valid_red
+        return TestVerdict(nodeid, Verdict.STILL_RED if still_red else Verdict.FAILING)
 
     # the test passes
     if proven and not changed:
         was_red = prev is not None and prev.outcome in RED_OUTCOMES and prev.valid_red
         if was_red or (prev is None and obs.func_key in ledger.collection_reds):
             return TestVerdict(nodeid, Verdict.GREEN)
-        return TestVerdict(nodeid, Verdict.UNCHANGED)
+        if prev is not None and prev.outcome in RED_OUTCOMES:
+            return TestVerdict(nodeid, Verdict.FIXED)
+        return TestVerdict(nodeid, Verdict.MOVED if moved else Verdict.UNCHANGED)
     if proven:
         was_red = prev is not None and prev.outcome in RED_OUTCOMES
         return TestVerdict(nodeid, Verdict.GREEN if was_red else Verdict.UNCHANGED)

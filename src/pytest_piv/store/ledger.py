@@ -108,6 +108,8 @@ class RunRow(NamedTuple):
     phase: str | None
     headline: str | None
     tests: int
+    #: how many RGR violations the run recorded
+    violations: int = 0
 
 
 class ResultRow(NamedTuple):
@@ -439,12 +441,15 @@ def finish_run(
 
 
 def _update_files(conn: sqlite3.Connection, end: RunEnd, rows: LedgerRows | None) -> None:
-    files = rows.files if rows is not None else conn.execute("SELECT path, digest FROM files")
-    known = {row[0]: row[1] for row in files}
+    """Record the files' digests; a subset run leaves source files as the last full run
+    saw them, so that the next full run judges their change against the whole suite."""
+    files = rows.files if rows is not None else conn.execute("SELECT path, digest, role FROM files")
+    full = end.scope == "full"
+    known = {row[0]: row[1] for row in files if full or row[2] != "source"}
     changed = [
         (path, digest, role, end.run_id)
         for path, (digest, role) in end.files.items()
-        if known.get(path) != digest
+        if known.get(path) != digest and (full or role != "source")
     ]
     conn.executemany(
         "INSERT INTO files (path, digest, role, since_run) VALUES (?, ?, ?, ?)"
@@ -536,13 +541,15 @@ def _run_row(row: tuple[object, ...]) -> RunRow:
         phase=str(row[11]) if row[11] else None,
         headline=str(row[12]) if row[12] else None,
         tests=int(row[13]),  # type: ignore[call-overload]
+        violations=int(row[14]),  # type: ignore[call-overload]
     )
 
 
 _RUN_COLUMNS = (
     "r.id, r.started, r.finished, r.status, r.exit_code, r.scope, r.scope_detail, r.head,"
     " r.mode, r.policy, r.workers, r.phase, r.headline,"
-    " COALESCE(r.tests, (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id))"
+    " COALESCE(r.tests, (SELECT COUNT(*) FROM results s WHERE s.run_id = r.id)),"
+    " (SELECT COUNT(*) FROM violations v WHERE v.run_id = r.id)"
 )
 
 
@@ -665,3 +672,40 @@ def recent_violations(conn: sqlite3.Connection, limit: int = 10) -> list[tuple[i
             "SELECT run_id, message FROM violations ORDER BY rowid DESC LIMIT ?", (limit,)
         )
     ]
+
+
+#: the verdicts a test keeps as its latest state while the violation stands
+_OPEN = ("never-red", "edited-green", "regression")
+
+
+class OpenViolation(NamedTuple):
+    run_id: int | None
+    nodeid: str | None
+    message: str
+
+
+def open_violations(conn: sqlite3.Connection) -> list[OpenViolation]:
+    """The violations that still stand: each test whose latest verdict is one and whose
+    version was not accepted since, and the run-wide ones of the last full run."""
+    per_test = [
+        OpenViolation(run_id, str(nodeid), str(message or f"{nodeid}: {verdict}"))
+        for nodeid, verdict, run_id, message in conn.execute(
+            "SELECT t.nodeid, t.verdict, v.run_id, v.message FROM tests t"
+            " LEFT JOIN violations v ON v.rowid ="
+            " (SELECT MAX(rowid) FROM violations WHERE nodeid = t.nodeid)"
+            f" WHERE t.verdict IN ({','.join('?' * len(_OPEN))})"
+            " AND NOT (t.verdict != 'regression' AND EXISTS"
+            " (SELECT 1 FROM proofs p WHERE p.key = t.nodeid AND p.digest = t.digest))"
+            " ORDER BY t.nodeid",
+            _OPEN,
+        )
+    ]
+    run_wide = [
+        OpenViolation(int(run_id), None, str(message))
+        for run_id, message in conn.execute(
+            "SELECT run_id, message FROM violations WHERE nodeid IS NULL AND run_id ="
+            " (SELECT MAX(id) FROM runs WHERE status = 'complete' AND scope = 'full')"
+            " ORDER BY rowid"
+        )
+    ]
+    return per_test + run_wide
