@@ -38,6 +38,7 @@ class CoverageGatePlugin:
         self.deselected = 0
         self.verdict: CoverageVerdict | None = None
         self.error: str | None = None
+        self.skipped: str | None = None
         self.tests_failed = False
 
     def _measure(self) -> MeasurePlugin | None:
@@ -68,6 +69,9 @@ class CoverageGatePlugin:
             return
         self.tests_failed = exitstatus == pytest.ExitCode.TESTS_FAILED
         measure = self._measure()
+        if measure is not None and measure.role == "off":
+            self.skipped = "--no-cov turned measurement off"
+            return
         cov = measure.coverage() if measure is not None else None
         if cov is None:
             self.error = "no coverage data was measured in this run"
@@ -116,6 +120,10 @@ class CoverageGatePlugin:
                 stream.write(markdown)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.skipped is not None:
+            terminalreporter.section("piv coverage", sep="-")
+            terminalreporter.write_line(f"piv: coverage gate not run: {self.skipped}", yellow=True)
+            return
         if self.verdict is None and self.error is None:
             return
         terminalreporter.section("piv coverage", sep="-")

@@ -26,15 +26,32 @@ from coverage import Coverage, CoverageData
 from pytest_piv.config import PivConfig
 
 Measured = Callable[[Path], tuple[frozenset[int], frozenset[int]] | None]
-Role = Literal["central", "worker", "controller", "pytest-cov"]
+Role = Literal["central", "worker", "controller", "pytest-cov", "off"]
 
 PLUGIN_NAME = "piv-measure"
 WORKER_KEY = "piv_coverage_data"
 
 
-def pytest_cov_active(options: Any) -> bool:
-    """True when pytest-cov will trace this run (``--cov`` given, not ``--no-cov``)."""
-    return bool(getattr(options, "cov_source", None)) and not getattr(options, "no_cov", False)
+def coverage_switched_off(options: Any) -> bool:
+    """True when pytest-cov's ``--no-cov`` asks for no coverage measurement at all."""
+    return bool(getattr(options, "no_cov", False))
+
+
+def pytest_cov_active(
+    options: Any, pluginmanager: pytest.PytestPluginManager | None = None
+) -> bool:
+    """True when pytest-cov traces this run: ``--cov`` in any form, not ``--no-cov``.
+
+    pytest-cov rewrites its option once it has started (a bare ``--cov`` becomes
+    ``cov_source = None``), so its registered plugin is asked first; before it registers,
+    the raw option (``[True]`` for a bare ``--cov``) tells.
+    """
+    if coverage_switched_off(options):
+        return False
+    plugin = pluginmanager.get_plugin("_cov") if pluginmanager is not None else None
+    if plugin is not None:
+        return not getattr(plugin, "_disabled", False)
+    return bool(getattr(options, "cov_source", None))
 
 
 def _distributed(options: Any) -> bool:
@@ -108,7 +125,10 @@ class MeasurePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
-        if pytest_cov_active(config.option):
+        if coverage_switched_off(config.option):
+            self.role = "off"
+            self._discard()
+        elif pytest_cov_active(config.option, config.pluginmanager):
             self.role = "pytest-cov"
             self._discard()
         elif hasattr(config, "workerinput"):
@@ -144,7 +164,7 @@ class MeasurePlugin:
 
     def reached(self) -> set[str] | None:
         """Files whose lines ran beyond their import, or None when that is not known."""
-        if self.role == "pytest-cov":
+        if self.role in ("pytest-cov", "off"):
             return None
         return self.reached_files
 
@@ -180,7 +200,7 @@ class MeasurePlugin:
 
     def finish(self) -> None:
         """Stop tracing; in the main process write the data file (idempotent)."""
-        if self.finished or self.role == "pytest-cov":
+        if self.finished or self.role in ("pytest-cov", "off"):
             return
         self.finished = True
         own = None
@@ -209,6 +229,8 @@ class MeasurePlugin:
         """The finished ``Coverage`` of the run (ours or pytest-cov's), ``None`` without."""
         if self.role == "pytest-cov":
             return _pytest_cov_coverage(self.config)
+        if self.role == "off":
+            return None
         return self.cov if self.finished else None
 
     def data(self) -> CoverageData | None:
@@ -216,6 +238,8 @@ class MeasurePlugin:
         return cov.get_data() if cov is not None else None
 
     def source(self) -> str:
+        if self.role == "off":
+            return "nothing (--no-cov)"
         return "pytest-cov (--cov)" if self.role == "pytest-cov" else "pytest-piv"
 
 
@@ -251,7 +275,8 @@ def install(
         return existing
     plugin = MeasurePlugin(piv, branch=branch, core=core)
     controller = _distributed(options) and not os.environ.get("PYTEST_XDIST_WORKER")
-    if not pytest_cov_active(options) and not controller:
+    others = pytest_cov_active(options, pluginmanager) or coverage_switched_off(options)
+    if not others and not controller:
         plugin.start()
     pluginmanager.register(plugin, PLUGIN_NAME)
     return plugin
