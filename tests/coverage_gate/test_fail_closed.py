@@ -89,7 +89,7 @@ def test_data_from_another_checkout_without_remap_is_an_error_naming_remap(
     pytester: pytest.Pytester, shop: ShopProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = committed(shop("[tool.piv.coverage]\nfail_under = 10\n"))
-    elsewhere = root.parent / "ci-checkout"
+    elsewhere = root.parent / f"{root.name}-elsewhere"
     shutil.copytree(root, elsewhere)
     subprocess.run(
         [sys.executable, "-m", "pytest", "--piv", "-q", "-p", "no:cacheprovider"],

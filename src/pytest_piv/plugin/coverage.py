@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import evaluate, measure_source
 from pytest_piv.coverage.gate import CoverageVerdict, Scope
-from pytest_piv.coverage.measured import RootRelative
+from pytest_piv.coverage.measured import RootRelative, coverage_warnings
 from pytest_piv.errors import PivError
 from pytest_piv.plugin.measure import PLUGIN_NAME, MeasurePlugin
 from pytest_piv.plugin.scope import run_scope
@@ -77,15 +78,19 @@ class CoverageGatePlugin:
             self.error = "no coverage data was measured in this run"
             return
         cache = open_facts_cache(self.piv.db)
+        warned = measure.warnings if measure is not None else []
         try:
-            measurement = measure_source(self.piv, cov.get_data(), cov, cache=cache)
-            self.verdict = evaluate(
-                self.piv,
-                measurement,
-                scope=self._scope(),
-                env=os.environ,
-                reached=self._reached(measure),
-            )
+            with coverage_warnings(warned):
+                measurement = measure_source(self.piv, cov.get_data(), cov, cache=cache)
+                verdict = evaluate(
+                    self.piv,
+                    measurement,
+                    scope=self._scope(),
+                    env=os.environ,
+                    reached=self._reached(measure),
+                )
+            notes = (*verdict.notes, *(f"coverage.py warned: {w}" for w in warned))
+            self.verdict = replace(verdict, notes=notes)
             self._write_reports(self.verdict)
         except PivError as exc:
             self.error = str(exc)

@@ -24,6 +24,7 @@ import pytest
 from coverage import Coverage, CoverageData
 
 from pytest_piv.config import PivConfig
+from pytest_piv.coverage.measured import coverage_warnings
 
 Measured = Callable[[Path], tuple[frozenset[int], frozenset[int]] | None]
 Role = Literal["central", "worker", "controller", "pytest-cov", "off"]
@@ -80,14 +81,18 @@ class MeasurePlugin:
         self.cores: set[str] = set()
         self.imported: dict[str, frozenset[int]] | None = None
         self.reached_files: set[str] = set()
+        #: what coverage.py warned about while piv drove it (shown by the gate, not raised)
+        self.warnings: list[str] = []
 
     # -- starting and stopping our own tracer ---------------------------------------
 
     def _new_coverage(self, in_memory: bool) -> Coverage:
         from pytest_piv.coverage.measured import coverage_for
 
-        cov = coverage_for(self.root, in_memory=in_memory)
-        if not cov.get_option("run:source") and not cov.get_option("run:include"):
+        with coverage_warnings(self.warnings):
+            cov = coverage_for(self.root, in_memory=in_memory)
+        chosen = ("run:source", "run:source_pkgs", "run:include")
+        if not any(cov.get_option(option) for option in chosen):
             cov.set_option("run:include", _include_globs(self.root, self.piv.source))
             configured = cov.get_option("run:omit")
             omit = list(configured) if isinstance(configured, list) else []
@@ -109,7 +114,8 @@ class MeasurePlugin:
         """Trace from now on, into memory; :meth:`finish` writes the data file."""
         if self.cov is None:
             self.cov = self._new_coverage(in_memory=True)
-            self.cov.start()
+            with coverage_warnings(self.warnings):
+                self.cov.start()
 
     def core_name(self) -> str | None:
         """Which coverage.py core traced the run (``CTracer``, ``SysMonitor``...)."""
@@ -143,19 +149,22 @@ class MeasurePlugin:
 
     def _discard(self) -> None:
         if self.cov is not None:
-            self.cov.stop()
+            with coverage_warnings(self.warnings):
+                self.cov.stop()
             self.cov = None
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Remember what importing the tests ran, to tell which files the tests reached."""
         if self.cov is not None and self.role in ("central", "worker"):
-            data = self.cov.get_data()
+            with coverage_warnings(self.warnings):
+                data = self.cov.get_data()
             self.imported = {f: frozenset(data.lines(f) or ()) for f in data.measured_files()}
 
     def _reached_now(self) -> set[str]:
         if self.cov is None or self.imported is None:
             return set()
-        data = self.cov.get_data()
+        with coverage_warnings(self.warnings):
+            data = self.cov.get_data()
         return {
             f
             for f in data.measured_files()
@@ -179,6 +188,9 @@ class MeasurePlugin:
         core = getattr(node, "workeroutput", {}).get(WORKER_KEY + "_core")
         if isinstance(core, str) and core:
             self.cores.add(core)
+        warned = getattr(node, "workeroutput", {}).get(WORKER_KEY + "_warnings")
+        if isinstance(warned, list):
+            self.warnings.extend(str(w) for w in warned if str(w) not in self.warnings)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
@@ -194,7 +206,9 @@ class MeasurePlugin:
         if self.role == "worker" and self.cov is not None and self.config is not None:
             workeroutput = getattr(self.config, "workeroutput", None)
             if isinstance(workeroutput, dict):
-                workeroutput[WORKER_KEY] = self.cov.get_data().dumps()
+                with coverage_warnings(self.warnings):
+                    workeroutput[WORKER_KEY] = self.cov.get_data().dumps()
+                workeroutput[WORKER_KEY + "_warnings"] = list(self.warnings)
                 workeroutput[WORKER_KEY + "_core"] = ", ".join(sorted(self.cores))
                 workeroutput[WORKER_KEY + "_reached"] = sorted(self.reached_files)
 
@@ -206,21 +220,24 @@ class MeasurePlugin:
         own = None
         if self.cov is not None:
             self.cores.add(_core_of(self.cov))
-            self.cov.stop()
+            with coverage_warnings(self.warnings):
+                self.cov.stop()
             self.reached_files.update(self._reached_now())
-            own = self.cov.get_data()
+            with coverage_warnings(self.warnings):
+                own = self.cov.get_data()
         if self.role == "worker":
             return
         cov = self._new_coverage(in_memory=False)
-        data = cov.get_data()
-        data.erase()
-        if own is not None:
-            data.update(own)
-        for blob in self.worker_data:
-            shard = CoverageData(no_disk=True)
-            shard.loads(blob)
-            data.update(shard)
-        data.write()
+        with coverage_warnings(self.warnings):
+            data = cov.get_data()
+            data.erase()
+            if own is not None:
+                data.update(own)
+            for blob in self.worker_data:
+                shard = CoverageData(no_disk=True)
+                shard.loads(blob)
+                data.update(shard)
+            data.write()
         self.cov = cov
 
     # -- what other plugins read ----------------------------------------------------
