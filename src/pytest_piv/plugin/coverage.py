@@ -22,6 +22,7 @@ from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import evaluate, measure_source
 from pytest_piv.coverage.gate import CoverageVerdict, Scope
 from pytest_piv.coverage.measured import RootRelative, coverage_warnings
+from pytest_piv.coverage.settings import DEFAULT_JSON_REPORT
 from pytest_piv.errors import PivError
 from pytest_piv.plugin.measure import PLUGIN_NAME, MeasurePlugin
 from pytest_piv.plugin.scope import run_scope
@@ -41,6 +42,8 @@ class CoverageGatePlugin:
         self.error: str | None = None
         self.skipped: str | None = None
         self.tests_failed = False
+        #: every file this run of the gate wrote or changed, as "path (what)"
+        self.written: list[str] = []
 
     def _measure(self) -> MeasurePlugin | None:
         plugin = self.config.pluginmanager.get_plugin(PLUGIN_NAME)
@@ -91,6 +94,8 @@ class CoverageGatePlugin:
                 )
             notes = (*verdict.notes, *(f"coverage.py warned: {w}" for w in warned))
             self.verdict = replace(verdict, notes=notes)
+            if measure is not None and measure.data_file is not None:
+                self.written.append(f"{self._shown(measure.data_file)} (coverage data)")
             self._write_reports(self.verdict)
         except PivError as exc:
             self.error = str(exc)
@@ -99,6 +104,7 @@ class CoverageGatePlugin:
         finally:
             if cache is not None:
                 cache.close()
+                self.written.append(f"{self._shown(self.piv.db)} (store)")
         if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -110,19 +116,32 @@ class CoverageGatePlugin:
         paths = (relative(f) for f in files)
         return frozenset(p for p in paths if p is not None)
 
+    def _shown(self, path: Path) -> str:
+        """``path`` as the report names it: relative to the root when inside it."""
+        path = path if path.is_absolute() else self.piv.root / path
+        root = self.piv.root.resolve()
+        resolved = path.resolve()
+        return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
+
     def _write_reports(self, verdict: CoverageVerdict) -> None:
         root = self.piv.root
         if self.settings.json_report:
             path = root / self.settings.json_report
             data = report.to_json(verdict, self.settings)
+            if self.settings.json_report == DEFAULT_JSON_REPORT:
+                path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            self.written.append(f"{self._shown(path)} (verdict)")
         markdown = report.to_markdown(verdict, self.settings)
         if self.settings.markdown_report:
-            (root / self.settings.markdown_report).write_text(markdown, encoding="utf-8")
+            path = root / self.settings.markdown_report
+            path.write_text(markdown, encoding="utf-8")
+            self.written.append(f"{self._shown(path)} (verdict)")
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with Path(summary).open("a", encoding="utf-8") as stream:
                 stream.write(markdown)
+            self.written.append(f"{self._shown(Path(summary))} (appended)")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.skipped is not None:
@@ -145,3 +164,5 @@ class CoverageGatePlugin:
             terminalreporter.write_line(line.text, **line.markup)
         outcome = report.outcome_line(self.verdict, self.tests_failed)
         terminalreporter.write_line(outcome.text, **outcome.markup)
+        if self.written:
+            terminalreporter.write_line(report.written_line(self.written))

@@ -83,6 +83,8 @@ class MeasurePlugin:
         self.reached_files: set[str] = set()
         #: what coverage.py warned about while piv drove it (shown by the gate, not raised)
         self.warnings: list[str] = []
+        #: the data file this process wrote (the main process of a run piv traced)
+        self.data_file: Path | None = None
 
     # -- starting and stopping our own tracer ---------------------------------------
 
@@ -238,6 +240,7 @@ class MeasurePlugin:
                 shard.loads(blob)
                 data.update(shard)
             data.write()
+        self.data_file = Path(data.data_filename())
         self.cov = cov
 
     # -- what other plugins read ----------------------------------------------------

@@ -7,6 +7,7 @@ branches, capped so a CI log stays readable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -151,6 +152,11 @@ def diff_lines(diff: DiffVerdict, limit: int = 0) -> list[Line]:
             Line(f"    changed but not measured: {', '.join(diff.unmeasured)}", {"yellow": True})
         )
     return lines
+
+
+def written_line(written: Sequence[str]) -> str:
+    """The one line naming every file the gate wrote, so none lands unannounced."""
+    return "piv: wrote " + ", ".join(written)
 
 
 def outcome_line(verdict: CoverageVerdict, tests_failed: bool) -> Line:
