@@ -2,7 +2,7 @@
 
 It judges the run's coverage in ``pytest_sessionfinish`` (after pytest-cov or
 ``piv-measure`` has finished tracing), turns a failed gate into exit status 1 without
-touching the tests' own outcome line, writes ``piv-coverage.json`` (and Markdown when
+touching the tests' own outcome line, writes ``.piv/coverage.json`` (and Markdown when
 configured or when ``GITHUB_STEP_SUMMARY`` is set), and renders once in the terminal
 summary. A rule that cannot apply (no match, a tie, a branch minimum on line data) makes
 the run a usage error (exit 4) with one line naming the rule.

@@ -1,4 +1,4 @@
-"""How a coverage verdict reads: terminal lines, ``piv-coverage.json`` and Markdown.
+"""How a coverage verdict reads: terminal lines, ``.piv/coverage.json`` and Markdown.
 
 One row per rule group (files, statements, missed, branches, partial, %, minimum, margin,
 ok/FAIL); under a failing group its worst files with missing ranges and partial
@@ -201,7 +201,7 @@ def _file_json(verdict: FileVerdict) -> dict[str, object]:
 
 
 def to_json(verdict: CoverageVerdict, settings: CoverageSettings) -> dict[str, object]:
-    """The verdict as plain JSON data (``piv-coverage.json``, ``piv coverage check --json``)."""
+    """The verdict as plain JSON data (``.piv/coverage.json``, ``piv coverage check --json``)."""
     groups = []
     for group in verdict.groups:
         rule = group.rule
