@@ -2,7 +2,8 @@
 
 piv must never start a second tracer beside pytest-cov, whatever form ``--cov`` takes
 (issue 10). For each form of ``--cov`` (bare, ``--cov=PKG``), serial and with ``-n 2``,
-this runs the suite with pytest-cov alone and with ``--piv`` added, has pytest-cov write
+this runs the suite with pytest-cov alone and with ``--piv`` added (the project gets a
+``[tool.piv.coverage] fail_under = 0`` table, so piv's gate is on), has pytest-cov write
 its JSON report each time, and compares the reports file by file: statements, executed
 and missing lines, branches. Any difference is printed and makes the exit status 1.
 
@@ -22,6 +23,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: switches the coverage gate on (so piv would measure, were pytest-cov not there)
+PIV_TABLE = """
+
+[tool.piv.rgr]
+mode = "off"
+
+[tool.piv.coverage]
+fail_under = 0
+"""
 FIELDS = (
     "num_statements",
     "covered_lines",
@@ -33,8 +43,12 @@ FIELDS = (
 )
 
 
-def git_repo(project: Path) -> None:
-    """piv's RGR ledger wants a git repository; make one of the unpacked sdist."""
+def prepare(project: Path) -> None:
+    """Switch the coverage gate on in the project, and make it a git repository."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    if "[tool.piv" not in text:
+        pyproject.write_text(text + PIV_TABLE, encoding="utf-8")
     if (project / ".git").exists():
         return
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "sdist"]):
@@ -88,14 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, required=True, help="the unpacked project")
     parser.add_argument("--package", required=True, help="the PKG of --cov=PKG")
+    parser.add_argument("--serial-only", action="store_true", help="skip the -n 2 runs")
     parser.add_argument("tests", nargs="*", help="test paths and extra pytest arguments")
     options = parser.parse_args(argv)
     project = options.project.resolve()
-    git_repo(project)
+    prepare(project)
     out = project / "cov-compare.json"
     failed = False
     for cov in (["--cov"], [f"--cov={options.package}"]):
-        for xdist in ([], ["-n", "2"]):
+        for xdist in ([], ["-n", "2"])[: 1 if options.serial_only else 2]:
             args = [*cov, *xdist, *options.tests]
             alone = measure(project, out, args)
             with_piv = measure(project, out, [*args, "--piv"])
@@ -104,10 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{label:<22} files {len(alone):>3} / {len(with_piv):>3}   missed lines "
                 f"{_missed(alone):>5} / {_missed(with_piv):>5}   files differing "
-                f"{len(differences)}"
+                f"{len(differences)}",
+                flush=True,
             )
             for line in differences:
                 print(line)
+            sys.stdout.flush()
             failed = failed or bool(differences)
     out.unlink(missing_ok=True)
     return 1 if failed else 0
