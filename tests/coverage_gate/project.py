@@ -69,7 +69,7 @@ ShopProject = Callable[[str], Path]
 
 
 def report_json(root: Path) -> dict[str, object]:
-    data = json.loads((root / "piv-coverage.json").read_text())
+    data = json.loads((root / ".piv" / "coverage.json").read_text())
     assert isinstance(data, dict)
     return data
 

@@ -28,7 +28,7 @@ def test_check_reaches_the_plugins_verdict_from_the_data_file(
 ) -> None:
     root = shop("[tool.piv.coverage]\nfail_under = 65\n")
     pytester.runpytest_subprocess("--piv")
-    plugin_json = json.loads((root / "piv-coverage.json").read_text())
+    plugin_json = json.loads((root / ".piv" / "coverage.json").read_text())
     code, out = piv(capsys, root, "check")
     assert code == 1
     assert "(default)      4     14     5  64.28   65   -0.71    FAIL" in out

@@ -66,6 +66,21 @@ def corpus() -> Iterator[Path]:
 
 
 SHAPES = {
+    "async def docstrings": '''\
+async def f():
+    """Doc."""
+    return 1
+
+
+async def g(): "one-line doc"
+
+
+class C:
+    async def m(self):
+        """Method
+        doc."""
+        await f()
+''',
     "pragma on a multi-line def header": '''\
 def f(a,
       b):  # pragma: no cover
@@ -200,8 +215,15 @@ data = {k: [v for v in range(k)] for k in (1, 2)}
 
 
 @needs_311
-def test_on_python_311_the_c_token_parser_is_the_one_used() -> None:
-    assert parser_class() is CTokenParser
+def test_on_python_311_the_c_token_parser_is_used_with_a_checked_coverage_release_only() -> None:
+    checked = coverage.version_info[:2] in fast_parser.CHECKED_COVERAGE
+    assert (parser_class() is CTokenParser) == checked
+
+
+@needs_311
+def test_an_async_def_docstring_is_not_a_statement() -> None:
+    text = 'async def f():\n    """Doc."""\n'
+    assert facts_of(CTokenParser, text) == facts_of(PythonParser, text) == {1}
 
 
 @needs_311
@@ -275,6 +297,9 @@ def test_a_coverage_py_release_the_parser_was_not_checked_against_gets_its_own_p
     assert parser_class((7, 16)) is PythonParser
     assert parser_class((8, 0)) is PythonParser
     assert parser_class((7, 17)) is CTokenParser
+    assert parser_class((7, 18)) is CTokenParser
+    for untested in ((7, 19), (7, 42), (7, 99)):
+        assert parser_class(untested) is PythonParser
 
 
 @needs_311

@@ -255,7 +255,7 @@ def test_every_key_is_read_from_pyproject(pytester: pytest.Pytester, shop: ShopP
         ["*core CTracer*", "*api*100*FAIL", "*views.py  66.66 %  missing 8, … (+2 more)"]
     )
     assert (root / "out" / "cov.json").is_file()
-    assert not (root / "piv-coverage.json").exists()
+    assert not (root / ".piv" / "coverage.json").exists()
     assert (root / "cov.md").read_text().startswith("### Coverage gate failed")
 
 
@@ -285,3 +285,36 @@ def test_the_data_file_is_left_where_coverage_would_leave_it(
     assert pytester.runpytest_subprocess("--piv", "-n", "2").ret == pytest.ExitCode.OK
     assert (root / "build" / "cov.db").is_file()
     assert not (root / ".coverage").exists()
+
+
+@XDIST
+def test_every_file_the_gate_writes_is_named_and_none_lands_in_the_root_unannounced(
+    pytester: pytest.Pytester, shop: ShopProject, xdist: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = shop('[tool.piv.coverage]\nfail_under = 0\nmarkdown = "cov.md"\n')
+    summary = root.parent / f"{root.name}-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    before = {p.name for p in root.iterdir()}
+    result = pytester.runpytest_subprocess("--piv", "-p", "no:cacheprovider", *xdist)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "piv: wrote .coverage (coverage data), .piv/coverage.json (verdict), cov.md "
+            f"(verdict), {summary} (appended), .piv/piv.db (store)"
+        ]
+    )
+    assert report_json(root)["passed"] is True
+    # pytester's own files, and pytest-benchmark's directory (made with or without --piv)
+    others = {"runpytest-0", "runpytest-current", "stdout", "stderr", ".benchmarks"}
+    new = {p.name for p in root.iterdir()} - before - others
+    assert new == {".coverage", ".piv", "cov.md"}
+    assert summary.read_text().startswith("### Coverage gate passed")
+
+
+def test_with_cov_the_data_file_is_pytest_covs_and_not_named_as_pivs(
+    pytester: pytest.Pytester, shop: ShopProject
+) -> None:
+    shop("[tool.piv.coverage]\nfail_under = 0\n")
+    result = pytester.runpytest_subprocess("--piv", "-p", "no:cacheprovider", "--cov=src")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["piv: wrote .piv/coverage.json (verdict), .piv/piv.db (store)"])

@@ -19,7 +19,13 @@ import click
 from pytest_piv.cli.context import check_reason, project_config
 from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import default_data_files, evaluate, measure_source
-from pytest_piv.coverage.measured import Measurement, aliases_for, coverage_for, read_data
+from pytest_piv.coverage.measured import (
+    CoverageDataError,
+    Measurement,
+    aliases_for,
+    coverage_for,
+    read_data,
+)
 from pytest_piv.coverage.model import Ratio
 from pytest_piv.coverage.percent import show_percent
 from pytest_piv.coverage.ratchet import (
@@ -79,6 +85,10 @@ def _remaps(values: Sequence[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def _measurement(piv: PivConfig, data: Sequence[Path], remaps: Sequence[str]) -> Measurement:
     extra = _remaps(remaps)
     cov = coverage_for(piv.root)
@@ -91,6 +101,12 @@ def _measurement(piv: PivConfig, data: Sequence[Path], remaps: Sequence[str]) ->
     pairs = [(c, list(a)) for c, a in piv.coverage.paths] + extra
     aliases = aliases_for(cov, piv.root, pairs)
     combined = read_data(files, aliases)
+    if not combined.measured_files():
+        names = ", ".join(_shown(p, piv.root) for p in files)
+        raise CoverageDataError(
+            f"{names} holds no measured file, so nothing can be judged (coverage.py: No data "
+            "to report) (hint: run `pytest --piv` to measure, or pass the right DATA file)"
+        )
     cache = open_facts_cache(piv.db)
     try:
         return measure_source(piv, combined, cov, cache=cache, workers=os.cpu_count() or 1)

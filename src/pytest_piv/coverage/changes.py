@@ -24,7 +24,8 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ["git", "-c", "core.quotepath=false", *args],
         cwd=root,
         capture_output=True,
-        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",  # a changed line need not be UTF-8; its number still counts
         check=False,
     )
 
@@ -69,8 +70,10 @@ def merge_base(root: Path, ref: str) -> str:
 def changed_lines(root: Path, base: str) -> dict[str, frozenset[int]]:
     """Lines added or changed in the work tree (staged or not) since ``base``.
 
-    Untracked files that git does not ignore count as wholly added. Paths are relative to
-    the repository top, which must be the project root for them to match measured files.
+    Untracked files that git does not ignore count as wholly added, whatever their
+    encoding (lines end at LF, CRLF or CR, as Python counts them).
+    Paths are relative to the repository top, which must be the project root for them to
+    match measured files.
     """
     top = _ok(root, "rev-parse", "--show-toplevel")
     if top is None:
@@ -86,10 +89,10 @@ def changed_lines(root: Path, base: str) -> dict[str, frozenset[int]]:
         if not name:
             continue
         try:
-            text = (root / name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            content = (root / name).read_bytes()
+        except OSError:
             continue
-        count = len(text.splitlines())
+        count = len(content.splitlines())
         if count:
             changed[name] = frozenset(range(1, count + 1))
     return changed

@@ -60,18 +60,28 @@ def judge_diff(
     files: Sequence[FileCoverage],
     minimum: Fraction | None,
     base: str,
+    unmeasured_statements: Mapping[str, frozenset[int]] | None = None,
 ) -> DiffVerdict:
-    """Changed statements that ran over changed statements, and each one that did not."""
+    """Changed statements that ran over changed statements, and each one that did not.
+
+    A changed file the run did not measure (nothing imported it) has its statements in
+    ``unmeasured_statements``: none of them ran.
+    """
     measured = {f.path: f for f in files}
+    never_run = unmeasured_statements or {}
     covered = total = 0
     uncovered: list[tuple[str, tuple[int, ...]]] = []
     unmeasured: list[str] = []
     for path in sorted(changed):
         file = measured.get(path)
+        if file is None and path in never_run:
+            file = FileCoverage(path, never_run[path], never_run[path])
         if file is None:
             if path.endswith(".py"):
                 unmeasured.append(path)
             continue
+        if path not in measured:
+            unmeasured.append(path)
         lines = changed[path] & file.statements
         missing = tuple(sorted(lines & file.missing))
         total += len(lines)

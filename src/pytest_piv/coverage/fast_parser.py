@@ -175,7 +175,7 @@ def _lines_and_docstrings(tokens: list[Token]) -> tuple[dict[int, int], bool, se
             if body_next:
                 _note_docstring(tokens, kinds, begin, end, docstrings)
             body_next = False
-            if kinds[begin] == token.NAME and tokens[begin][0] in _SCOPE_KEYWORDS:
+            if kinds[begin] in _KEYWORD_KINDS and tokens[begin][0] in _SCOPE_KEYWORDS:
                 colon = _header_colon(kinds, begin, end)
                 if colon == end - 1:
                     body_next = True
@@ -196,6 +196,8 @@ def _stopped_early(tokens: list[Token]) -> bool:
 
 
 _SCOPE_KEYWORDS = frozenset({"def", "class", "async"})
+#: Python 3.11's C tokenizer gives ``async`` its own ``ASYNC`` kind, not ``NAME``
+_KEYWORD_KINDS = frozenset({token.NAME, getattr(token, "ASYNC", token.NAME)})
 _STRING_PREFIX_LETTERS = "rRuUbBfF"
 
 
@@ -308,15 +310,16 @@ def _subclasses(kind: type[ast.AST]) -> list[type[ast.AST]]:
 _BODIES = _body_fields()
 
 
-#: the coverage.py releases whose parser internals ``CTokenParser`` was checked against
-#: (the corpus test compares the two parsers on every run of the suite)
-CHECKED_COVERAGE = ((7, 17), (8, 0))
+#: the coverage.py minor releases whose parser internals ``CTokenParser`` was checked
+#: against: ``test_fast_parser.py`` compares the two parsers over a corpus on every run
+#: of the suite, and CI runs it on the oldest supported and the newest coverage.py. A
+#: release not listed here gets coverage.py's own parser until it has been checked.
+CHECKED_COVERAGE = frozenset({(7, 17), (7, 18)})
 
 
 def parser_class(coverage_version: tuple[int, ...] | None = None) -> type[PythonParser]:
     """The fastest parser that gives coverage.py's facts on this interpreter and release."""
-    version = coverage_version or coverage.version_info[:2]
-    low, high = CHECKED_COVERAGE
-    if _TokenizerIter is None or ByteParser is None or not low <= tuple(version) < high:
+    version = tuple((coverage_version or coverage.version_info)[:2])
+    if _TokenizerIter is None or ByteParser is None or version not in CHECKED_COVERAGE:
         return PythonParser
     return CTokenParser

@@ -8,13 +8,15 @@ object so that exclusions such as ``# pragma: no cover`` count as they do in
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import coverage
-from coverage.exceptions import CoverageException, DataError
+from coverage.exceptions import CoverageException, CoverageWarning, DataError
 from coverage.files import PathAliases
 from coverage.results import analysis_from_file_reporter
 
@@ -42,6 +44,34 @@ class Measurement:
     has_branches: bool
     unreadable: tuple[str, ...] = ()
     outside: int = 0
+    #: every measured file (of Python source), and how many are not the project's source
+    measured: int = 0
+    not_source: int = 0
+    #: one measured path outside the root, to name in a message
+    outside_example: str | None = None
+    parse_settings: ParseSettings | None = None
+
+
+@contextlib.contextmanager
+def coverage_warnings(sink: list[str]) -> Iterator[None]:
+    """Collect coverage.py's warnings in ``sink`` instead of issuing them.
+
+    A ``CoverageWarning`` raised from piv's own calls into coverage.py would be an
+    exception under ``filterwarnings = error`` and crash the run; the gate reports it as
+    a note instead. Other warnings pass through unchanged.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CoverageWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, CoverageWarning):
+            message = str(warning.message)
+            if message not in sink:
+                sink.append(message)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
 
 
 def coverage_for(
@@ -188,17 +218,21 @@ def analyse(
     settings = ParseSettings.of(cov, c_tokens=c_tokens)
     key = settings_key(settings)
     unreadable: list[str] = []
-    outside = 0
+    outside = measured = not_source = 0
+    outside_example: str | None = None
     relative = RootRelative(root)
     sources: list[_Source] = []
     for filename in sorted(data.measured_files()):
         if data.file_tracer(filename):
             continue
+        measured += 1
         rel = relative(filename)
         if rel is None:
             outside += 1
+            outside_example = outside_example or filename
             continue
         if not keep(rel):
+            not_source += 1
             continue
         path = relative.resolved_root / rel
         try:
@@ -239,4 +273,52 @@ def analyse(
                 missing_arcs=missing_arcs,
             )
         )
-    return Measurement(tuple(files), has_arcs, tuple(sorted(unreadable)), outside)
+    return Measurement(
+        tuple(files),
+        has_arcs,
+        tuple(sorted(unreadable)),
+        outside,
+        measured=measured,
+        not_source=not_source,
+        outside_example=outside_example,
+        parse_settings=settings,
+    )
+
+
+def nothing_judged(measurement: Measurement, root: Path) -> str | None:
+    """Why a measurement holds no file to judge, or ``None`` when it holds some."""
+    if measurement.files:
+        return None
+    count = measurement.measured
+    if count == 0:
+        return (
+            "the coverage data holds no measured file, so nothing can be judged "
+            "(coverage.py: No data to report) (hint: do the tests import the code under "
+            "[tool.piv] source, and do [tool.coverage.run] source / include name it?)"
+        )
+    if measurement.outside == count:
+        return (
+            f"none of the {count} measured files is inside {root}: the data was recorded "
+            f"in another checkout (such as {measurement.outside_example}) (hint: "
+            "--remap 'src/=/that/checkout/src/' or [tool.piv.coverage] paths maps them here)"
+        )
+    return (
+        f"none of the {count} measured files is a source file of this project "
+        f"({measurement.not_source} are tests or excluded, {measurement.outside} outside "
+        f"{root}) (hint: [tool.piv] source lists the source globs; `piv coverage files` "
+        "lists the measured paths)"
+    )
+
+
+def unjudgeable(measurement: Measurement) -> str | None:
+    """Why some measured files cannot be judged (gone, unreadable, unparsable), or None."""
+    if not measurement.unreadable:
+        return None
+    shown = ", ".join(measurement.unreadable[:5])
+    more = len(measurement.unreadable) - 5
+    return (
+        f"{len(measurement.unreadable)} measured files cannot be judged: they no longer "
+        f"exist, cannot be read or do not parse: {shown}"
+        + (f" and {more} more" if more > 0 else "")
+        + " (hint: run the tests again to measure the files as they are now)"
+    )

@@ -26,7 +26,7 @@ TABLE = "[tool.piv.coverage]"
 RULE_TABLE = "[[tool.piv.coverage.rule]]"
 DEFAULT_RULE_NAME = "(default)"
 DEFAULT_BASELINE = "coverage-baseline.json"
-DEFAULT_JSON_REPORT = "piv-coverage.json"
+DEFAULT_JSON_REPORT = ".piv/coverage.json"
 
 PERCENT = "a number from 0 to 100"
 PER_CHOICES = ("group", "file")

@@ -2,7 +2,7 @@
 
 It judges the run's coverage in ``pytest_sessionfinish`` (after pytest-cov or
 ``piv-measure`` has finished tracing), turns a failed gate into exit status 1 without
-touching the tests' own outcome line, writes ``piv-coverage.json`` (and Markdown when
+touching the tests' own outcome line, writes ``.piv/coverage.json`` (and Markdown when
 configured or when ``GITHUB_STEP_SUMMARY`` is set), and renders once in the terminal
 summary. A rule that cannot apply (no match, a tie, a branch minimum on line data) makes
 the run a usage error (exit 4) with one line naming the rule.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import pytest
 from pytest_piv.config import PivConfig
 from pytest_piv.coverage.check import evaluate, measure_source
 from pytest_piv.coverage.gate import CoverageVerdict, Scope
-from pytest_piv.coverage.measured import RootRelative
+from pytest_piv.coverage.measured import RootRelative, coverage_warnings
+from pytest_piv.coverage.settings import DEFAULT_JSON_REPORT
 from pytest_piv.errors import PivError, UsageError
 from pytest_piv.plugin.measure import PLUGIN_NAME, MeasurePlugin
 from pytest_piv.plugin.scope import run_scope
@@ -39,7 +41,10 @@ class CoverageGatePlugin:
         self.deselected = 0
         self.verdict: CoverageVerdict | None = None
         self.error: str | None = None
+        self.skipped: str | None = None
         self.tests_failed = False
+        #: every file this run of the gate wrote or changed, as "path (what)"
+        self.written: list[str] = []
 
     def _measure(self) -> MeasurePlugin | None:
         plugin = self.config.pluginmanager.get_plugin(PLUGIN_NAME)
@@ -69,20 +74,29 @@ class CoverageGatePlugin:
             return
         self.tests_failed = exitstatus == pytest.ExitCode.TESTS_FAILED
         measure = self._measure()
+        if measure is not None and measure.role == "off":
+            self.skipped = "--no-cov turned measurement off"
+            return
         cov = measure.coverage() if measure is not None else None
         if cov is None:
             self.error = "no coverage data was measured in this run"
             return
         cache = open_facts_cache(self.piv.db)
+        warned = measure.warnings if measure is not None else []
         try:
-            measurement = measure_source(self.piv, cov.get_data(), cov, cache=cache)
-            self.verdict = evaluate(
-                self.piv,
-                measurement,
-                scope=self._scope(),
-                env=os.environ,
-                reached=self._reached(measure),
-            )
+            with coverage_warnings(warned):
+                measurement = measure_source(self.piv, cov.get_data(), cov, cache=cache)
+                verdict = evaluate(
+                    self.piv,
+                    measurement,
+                    scope=self._scope(),
+                    env=os.environ,
+                    reached=self._reached(measure),
+                )
+            notes = (*verdict.notes, *(f"coverage.py warned: {w}" for w in warned))
+            self.verdict = replace(verdict, notes=notes)
+            if measure is not None and measure.data_file is not None:
+                self.written.append(f"{self._shown(measure.data_file)} (coverage data)")
             self._write_reports(self.verdict)
         except PivError as exc:
             self.error = str(exc)
@@ -91,6 +105,7 @@ class CoverageGatePlugin:
         finally:
             if cache is not None:
                 cache.close()
+                self.written.append(f"{self._shown(self.piv.db)} (store)")
         if self.verdict.failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -102,6 +117,13 @@ class CoverageGatePlugin:
         paths = (relative(f) for f in files)
         return frozenset(p for p in paths if p is not None)
 
+    def _shown(self, path: Path) -> str:
+        """``path`` as the report names it: relative to the root when inside it."""
+        path = path if path.is_absolute() else self.piv.root / path
+        root = self.piv.root.resolve()
+        resolved = path.resolve()
+        return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
+
     def _write_reports(self, verdict: CoverageVerdict) -> None:
         root = self.piv.root
         markdown = report.to_markdown(verdict, self.settings)
@@ -112,19 +134,28 @@ class CoverageGatePlugin:
         ):
             if not name:
                 continue
+            path = root / name
             try:
-                (root / name).write_text(text, encoding="utf-8")
+                if name == DEFAULT_JSON_REPORT:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(
                     f"[tool.piv.coverage] {key} = {name!r}: cannot write the report "
                     f"({exc.strerror})"
                 ) from None
+            self.written.append(f"{self._shown(path)} (verdict)")
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with Path(summary).open("a", encoding="utf-8") as stream:
                 stream.write(markdown)
+            self.written.append(f"{self._shown(Path(summary))} (appended)")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.skipped is not None:
+            terminalreporter.section("piv coverage", sep="-")
+            terminalreporter.write_line(f"piv: coverage gate not run: {self.skipped}", yellow=True)
+            return
         if self.verdict is None and self.error is None:
             return
         terminalreporter.section("piv coverage", sep="-")
@@ -143,3 +174,5 @@ class CoverageGatePlugin:
             terminalreporter.write_line(line.text, **line.markup)
         outcome = report.outcome_line(self.verdict, self.tests_failed)
         terminalreporter.write_line(outcome.text, **outcome.markup)
+        if self.written:
+            terminalreporter.write_line(report.written_line(self.written))

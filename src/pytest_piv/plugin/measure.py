@@ -24,17 +24,35 @@ import pytest
 from coverage import Coverage, CoverageData
 
 from pytest_piv.config import PivConfig
+from pytest_piv.coverage.measured import coverage_warnings
 
 Measured = Callable[[Path], tuple[frozenset[int], frozenset[int]] | None]
-Role = Literal["central", "worker", "controller", "pytest-cov"]
+Role = Literal["central", "worker", "controller", "pytest-cov", "off"]
 
 PLUGIN_NAME = "piv-measure"
 WORKER_KEY = "piv_coverage_data"
 
 
-def pytest_cov_active(options: Any) -> bool:
-    """True when pytest-cov will trace this run (``--cov`` given, not ``--no-cov``)."""
-    return bool(getattr(options, "cov_source", None)) and not getattr(options, "no_cov", False)
+def coverage_switched_off(options: Any) -> bool:
+    """True when pytest-cov's ``--no-cov`` asks for no coverage measurement at all."""
+    return bool(getattr(options, "no_cov", False))
+
+
+def pytest_cov_active(
+    options: Any, pluginmanager: pytest.PytestPluginManager | None = None
+) -> bool:
+    """True when pytest-cov traces this run: ``--cov`` in any form, not ``--no-cov``.
+
+    pytest-cov rewrites its option once it has started (a bare ``--cov`` becomes
+    ``cov_source = None``), so its registered plugin is asked first; before it registers,
+    the raw option (``[True]`` for a bare ``--cov``) tells.
+    """
+    if coverage_switched_off(options):
+        return False
+    plugin = pluginmanager.get_plugin("_cov") if pluginmanager is not None else None
+    if plugin is not None:
+        return not getattr(plugin, "_disabled", False)
+    return bool(getattr(options, "cov_source", None))
 
 
 def _distributed(options: Any) -> bool:
@@ -63,14 +81,20 @@ class MeasurePlugin:
         self.cores: set[str] = set()
         self.imported: dict[str, frozenset[int]] | None = None
         self.reached_files: set[str] = set()
+        #: what coverage.py warned about while piv drove it (shown by the gate, not raised)
+        self.warnings: list[str] = []
+        #: the data file this process wrote (the main process of a run piv traced)
+        self.data_file: Path | None = None
 
     # -- starting and stopping our own tracer ---------------------------------------
 
     def _new_coverage(self, in_memory: bool) -> Coverage:
         from pytest_piv.coverage.measured import coverage_for
 
-        cov = coverage_for(self.root, in_memory=in_memory)
-        if not cov.get_option("run:source") and not cov.get_option("run:include"):
+        with coverage_warnings(self.warnings):
+            cov = coverage_for(self.root, in_memory=in_memory)
+        chosen = ("run:source", "run:source_pkgs", "run:include")
+        if not any(cov.get_option(option) for option in chosen):
             cov.set_option("run:include", _include_globs(self.root, self.piv.source))
             configured = cov.get_option("run:omit")
             omit = list(configured) if isinstance(configured, list) else []
@@ -92,7 +116,8 @@ class MeasurePlugin:
         """Trace from now on, into memory; :meth:`finish` writes the data file."""
         if self.cov is None:
             self.cov = self._new_coverage(in_memory=True)
-            self.cov.start()
+            with coverage_warnings(self.warnings):
+                self.cov.start()
 
     def core_name(self) -> str | None:
         """Which coverage.py core traced the run (``CTracer``, ``SysMonitor``...)."""
@@ -108,7 +133,10 @@ class MeasurePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
-        if pytest_cov_active(config.option):
+        if coverage_switched_off(config.option):
+            self.role = "off"
+            self._discard()
+        elif pytest_cov_active(config.option, config.pluginmanager):
             self.role = "pytest-cov"
             self._discard()
         elif hasattr(config, "workerinput"):
@@ -123,19 +151,22 @@ class MeasurePlugin:
 
     def _discard(self) -> None:
         if self.cov is not None:
-            self.cov.stop()
+            with coverage_warnings(self.warnings):
+                self.cov.stop()
             self.cov = None
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Remember what importing the tests ran, to tell which files the tests reached."""
         if self.cov is not None and self.role in ("central", "worker"):
-            data = self.cov.get_data()
+            with coverage_warnings(self.warnings):
+                data = self.cov.get_data()
             self.imported = {f: frozenset(data.lines(f) or ()) for f in data.measured_files()}
 
     def _reached_now(self) -> set[str]:
         if self.cov is None or self.imported is None:
             return set()
-        data = self.cov.get_data()
+        with coverage_warnings(self.warnings):
+            data = self.cov.get_data()
         return {
             f
             for f in data.measured_files()
@@ -144,7 +175,7 @@ class MeasurePlugin:
 
     def reached(self) -> set[str] | None:
         """Files whose lines ran beyond their import, or None when that is not known."""
-        if self.role == "pytest-cov":
+        if self.role in ("pytest-cov", "off"):
             return None
         return self.reached_files
 
@@ -159,6 +190,9 @@ class MeasurePlugin:
         core = getattr(node, "workeroutput", {}).get(WORKER_KEY + "_core")
         if isinstance(core, str) and core:
             self.cores.add(core)
+        warned = getattr(node, "workeroutput", {}).get(WORKER_KEY + "_warnings")
+        if isinstance(warned, list):
+            self.warnings.extend(str(w) for w in warned if str(w) not in self.warnings)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
@@ -174,33 +208,39 @@ class MeasurePlugin:
         if self.role == "worker" and self.cov is not None and self.config is not None:
             workeroutput = getattr(self.config, "workeroutput", None)
             if isinstance(workeroutput, dict):
-                workeroutput[WORKER_KEY] = self.cov.get_data().dumps()
+                with coverage_warnings(self.warnings):
+                    workeroutput[WORKER_KEY] = self.cov.get_data().dumps()
+                workeroutput[WORKER_KEY + "_warnings"] = list(self.warnings)
                 workeroutput[WORKER_KEY + "_core"] = ", ".join(sorted(self.cores))
                 workeroutput[WORKER_KEY + "_reached"] = sorted(self.reached_files)
 
     def finish(self) -> None:
         """Stop tracing; in the main process write the data file (idempotent)."""
-        if self.finished or self.role == "pytest-cov":
+        if self.finished or self.role in ("pytest-cov", "off"):
             return
         self.finished = True
         own = None
         if self.cov is not None:
             self.cores.add(_core_of(self.cov))
-            self.cov.stop()
+            with coverage_warnings(self.warnings):
+                self.cov.stop()
             self.reached_files.update(self._reached_now())
-            own = self.cov.get_data()
+            with coverage_warnings(self.warnings):
+                own = self.cov.get_data()
         if self.role == "worker":
             return
         cov = self._new_coverage(in_memory=False)
-        data = cov.get_data()
-        data.erase()
-        if own is not None:
-            data.update(own)
-        for blob in self.worker_data:
-            shard = CoverageData(no_disk=True)
-            shard.loads(blob)
-            data.update(shard)
-        data.write()
+        with coverage_warnings(self.warnings):
+            data = cov.get_data()
+            data.erase()
+            if own is not None:
+                data.update(own)
+            for blob in self.worker_data:
+                shard = CoverageData(no_disk=True)
+                shard.loads(blob)
+                data.update(shard)
+            data.write()
+        self.data_file = Path(data.data_filename())
         self.cov = cov
 
     # -- what other plugins read ----------------------------------------------------
@@ -209,6 +249,8 @@ class MeasurePlugin:
         """The finished ``Coverage`` of the run (ours or pytest-cov's), ``None`` without."""
         if self.role == "pytest-cov":
             return _pytest_cov_coverage(self.config)
+        if self.role == "off":
+            return None
         return self.cov if self.finished else None
 
     def data(self) -> CoverageData | None:
@@ -216,6 +258,8 @@ class MeasurePlugin:
         return cov.get_data() if cov is not None else None
 
     def source(self) -> str:
+        if self.role == "off":
+            return "nothing (--no-cov)"
         return "pytest-cov (--cov)" if self.role == "pytest-cov" else "pytest-piv"
 
 
@@ -251,7 +295,8 @@ def install(
         return existing
     plugin = MeasurePlugin(piv, branch=branch, core=core)
     controller = _distributed(options) and not os.environ.get("PYTEST_XDIST_WORKER")
-    if not pytest_cov_active(options) and not controller:
+    others = pytest_cov_active(options, pluginmanager) or coverage_switched_off(options)
+    if not others and not controller:
         plugin.start()
     pluginmanager.register(plugin, PLUGIN_NAME)
     return plugin

@@ -1,4 +1,4 @@
-"""How a coverage verdict reads: terminal lines, ``piv-coverage.json`` and Markdown.
+"""How a coverage verdict reads: terminal lines, ``.piv/coverage.json`` and Markdown.
 
 One row per rule group (files, statements, missed, branches, partial, %, minimum, margin,
 ok/FAIL); under a failing group its worst files with missing ranges and partial
@@ -7,6 +7,7 @@ branches, capped so a CI log stays readable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -154,6 +155,11 @@ def diff_lines(diff: DiffVerdict, limit: int = 0) -> list[Line]:
     return [Line(printable(line.text), line.markup) for line in lines]
 
 
+def written_line(written: Sequence[str]) -> str:
+    """The one line naming every file the gate wrote, so none lands unannounced."""
+    return "piv: wrote " + ", ".join(written)
+
+
 def outcome_line(verdict: CoverageVerdict, tests_failed: bool) -> Line:
     """The one line that says whether the coverage gate, not a test, failed the run."""
     failed = verdict.failed_groups
@@ -196,7 +202,7 @@ def _file_json(verdict: FileVerdict) -> dict[str, object]:
 
 
 def to_json(verdict: CoverageVerdict, settings: CoverageSettings) -> dict[str, object]:
-    """The verdict as plain JSON data (``piv-coverage.json``, ``piv coverage check --json``)."""
+    """The verdict as plain JSON data (``.piv/coverage.json``, ``piv coverage check --json``)."""
     groups = []
     for group in verdict.groups:
         rule = group.rule
