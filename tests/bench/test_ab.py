@@ -67,6 +67,7 @@ def test_ab_stops_as_soon_as_every_benchmark_is_decided(
     assert ab(git_bench_project, "--pairs", "8", "--json") == 0
     captured = capsys.readouterr()
     assert '"verdict": "regressed"' not in captured.out
-    assert "pair 3/8" in captured.err
-    assert "pair 4/8" not in captured.err
+    # at most 8 pairs, 16 if a benchmark stays flagged; nothing is, so three are enough
+    assert "pair 3/16" in captured.err
+    assert "pair 4/16" not in captured.err
     assert "every benchmark decided after 3 pairs" in captured.err

@@ -60,6 +60,7 @@ def test_without_a_store_commands_are_usage_errors(
 def test_history_shows_every_run_and_marks_the_baseline(
     bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    bench_project.wide_threshold()
     bench_project.run()
     bench_project.run()
     capsys.readouterr()
