@@ -10,11 +10,12 @@ verdict replaces the stored one, with the samples it was judged on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_piv.baselines.ab import ABError, ABOptions, Side, run_ab
+from pytest_piv.baselines.settings import BenchSettings
 from pytest_piv.baselines.verdicts import Comparison, Verdict
 from pytest_piv.baselines.worktree import checkout
 from pytest_piv.errors import VcsError
@@ -73,3 +74,34 @@ def escalate(
         f"(A/B, {done.pairs} pairs in {spent:.1f}s){budget}"
     )
     return Escalated(found, note)
+
+
+def settle(
+    root: Path,
+    undecided: Sequence[str],
+    heads: Mapping[str, str | None],
+    settings: BenchSettings,
+    threshold_for: Callable[[str], float],
+) -> tuple[dict[str, Comparison], list[str]]:
+    """Escalate ``undecided`` benchmarks, grouped by their baseline's commit, in the budget.
+
+    Returns the A/B verdicts by name and one note per group.
+    """
+    by_commit: dict[str | None, list[str]] = {}
+    for name in undecided:
+        by_commit.setdefault(heads.get(name), []).append(name)
+    deadline = time.monotonic() + settings.escalation_budget
+    decided: dict[str, Comparison] = {}
+    notes: list[str] = []
+    for commit, names in by_commit.items():
+        left = deadline - time.monotonic()
+        if commit is None or left <= 0:
+            count = f"{len(names)} benchmark{'s' if len(names) != 1 else ''}"
+            why = "no git commit is known for its baseline" if commit is None else "no time left"
+            notes.append(f"could not escalate {count} to an A/B run: {why}")
+            continue
+        options = ABOptions(pairs=settings.pairs, remeasure=settings.remeasure, budget=left)
+        done = escalate(root, commit, names, options, threshold_for, settings.alpha)
+        notes.append(done.note)
+        decided.update(done.comparisons)
+    return decided, notes

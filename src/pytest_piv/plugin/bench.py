@@ -12,15 +12,13 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import time
 from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from pytest_piv.baselines import fresh
-from pytest_piv.baselines.ab import ABOptions
-from pytest_piv.baselines.escalation import escalate
+from pytest_piv.baselines.escalation import settle
 from pytest_piv.baselines.machine import Fingerprint, fingerprint, load_per_core
 from pytest_piv.baselines.remeasure import forwarded_options, remeasure
 from pytest_piv.baselines.settings import parse_marker_threshold
@@ -264,31 +262,12 @@ class BenchPlugin:
 
     def _escalate(self, conn: Any) -> None:
         """Settle what stored mode left inconclusive by A/B against the baseline's commit."""
-        budget = self.settings.escalation_budget
         undecided = [c.name for c in self.comparisons if c.verdict is Verdict.INCONCLUSIVE]
-        if not undecided or budget <= 0:
+        if not undecided or self.settings.escalation_budget <= 0:
             return
         heads = store.baseline_heads(conn, self.machine)
-        by_commit: dict[str | None, list[str]] = {}
-        for name in undecided:
-            by_commit.setdefault(heads.get(name), []).append(name)
-        deadline = time.monotonic() + budget
-        decided: dict[str, Comparison] = {}
-        for commit, names in by_commit.items():
-            count = f"{len(names)} benchmark{'s' if len(names) != 1 else ''}"
-            left = deadline - time.monotonic()
-            if commit is None or left <= 0:
-                why = "no git commit is known for its baseline" if commit is None else "no time"
-                self.notes.append(f"could not escalate {count} to an A/B run: {why}")
-                continue
-            options = ABOptions(
-                pairs=self.settings.pairs, remeasure=self.settings.remeasure, budget=left
-            )
-            done = escalate(
-                self.piv.root, commit, names, options, self._threshold, self.settings.alpha
-            )
-            self.notes.append(done.note)
-            decided.update(done.comparisons)
+        decided, notes = settle(self.piv.root, undecided, heads, self.settings, self._threshold)
+        self.notes.extend(notes)
         self.comparisons = [decided.get(c.name, c) for c in self.comparisons]
 
     def _record_baseline(self, conn: Any, fp: Fingerprint, run: store.NewRun, run_id: int) -> None:
