@@ -56,7 +56,7 @@ def escalate(
                 alpha,
                 names=names,
             )
-    except (VcsError, ABError) as exc:
+    except (VcsError, ABError, OSError, ValueError) as exc:
         why = str(exc).splitlines()[0]
         return Escalated({}, f"could not escalate {count} to an A/B run against {short}: {why}")
     spent = time.monotonic() - started
