@@ -14,7 +14,14 @@ loop; no sleeps), then, for each repetition, measures:
 each on unchanged code and with the loop made 10 % and 25 % longer (a code change in
 the working tree). It prints false-alarm and detection rates side by side.
 
+``--hogs N`` adds the loaded-machine case: N CPU-bound neighbour processes run during
+every baseline and every check. ``--baseline save`` makes stored mode's baseline with
+``piv bench baseline save`` after the first run instead of the first run's own. The time
+stored mode spends escalating undecided benchmarks to A/B is reported, and so is a plain
+pytest-benchmark run of the suite (no piv) to set A/B's time against.
+
     .venv/bin/python benchmarks/bench_regressions.py --reps 20
+    .venv/bin/python benchmarks/bench_regressions.py --reps 20 --hogs 1 --baseline save
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -90,6 +98,8 @@ class Tally:
     runs_flagged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     runs: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: list[float] = field(default_factory=list)
+    escalated: int = 0
+    escalation_seconds: list[float] = field(default_factory=list)
 
     def add(self, variant: str, regressed: set[str], seconds: float) -> None:
         self.runs[variant] += 1
@@ -139,6 +149,15 @@ class Project:
         return {name.rsplit("_", 1)[-1] for (name,) in rows}
 
 
+#: What stored mode prints when it escalates undecided benchmarks to an A/B run.
+ESCALATED = re.compile(r"stored mode could not decide .*? \(A/B, (\d+) pairs in ([0-9.]+)s\)")
+
+
+def hogs(count: int) -> list[subprocess.Popen[bytes]]:
+    """CPU-bound neighbour processes (the loaded-machine case); the caller stops them."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
 def stats_by_size(path: Path) -> dict[str, dict[str, float]]:
     data = json.loads(path.read_text())
     return {b["name"].rsplit("_", 1)[-1]: b["stats"] for b in data["benchmarks"]}
@@ -151,7 +170,20 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=None, help="A/B process pairs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the project and its store")
+    parser.add_argument("--hogs", type=int, default=0, help="CPU-bound neighbour processes")
+    parser.add_argument(
+        "--baseline",
+        choices=("first", "save"),
+        default="first",
+        help="stored mode's baseline: the first run's, or `piv bench baseline save`",
+    )
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help="which of unchanged,+10%%,+25%% to run (default: all)",
+    )
     args = parser.parse_args()
+    variants = [v for v in VARIANTS if v in args.variants.split(",")]
     modes = set(args.modes.split(","))
     rng = random.Random(args.seed)
     cost = loop_cost()
@@ -164,11 +196,17 @@ def main() -> None:
         "min:10%": PercentageRegressionCheck("min", 10),  # type: ignore[no-untyped-call]
     }
     plain: list[float] = []
+    plain_runs: list[float] = []
+    refused = 0
+    neighbours = hogs(args.hogs)
     started = time.monotonic()
     try:
         for rep in range(args.reps):
-            order = list(VARIANTS)
+            order = list(variants)
             rng.shuffle(order)
+            project.set_factor(1.0)
+            _, _, seconds = project.pytest("-p", "no:piv")
+            plain_runs.append(seconds)
             if "stored" in modes:
                 if (project.root / ".piv").exists():
                     (project.root / ".piv").rename(scratch / f"piv-{rep}")
@@ -176,6 +214,14 @@ def main() -> None:
                 _, _, seconds = project.pytest("--piv", "--benchmark-json=base.json")
                 plain.append(seconds)
                 base = stats_by_size(project.root / "base.json")
+                if args.baseline == "save":
+                    save = [sys.executable, "-m", "pytest_piv", "bench", "baseline", "save"]
+                    code, out = run(save, project.root)
+                    if code == 1:
+                        refused += 1
+                        code, out = run([*save, "--force"], project.root)
+                    if code != 0:
+                        print(f"piv bench baseline save failed:\n{out[-2000:]}")
                 for variant in order:
                     project.set_factor(VARIANTS[variant])
                     _, out, seconds = project.pytest("--piv", "--benchmark-json=cur.json")
@@ -184,6 +230,10 @@ def main() -> None:
                         flagged = {s for s in SIZES if check.fails(current[s], base[s])}  # type: ignore[no-untyped-call]
                         tallies[name].add(variant, flagged, seconds)
                     tallies["piv stored"].add(variant, project.piv_regressed(), seconds)
+                    escalation = ESCALATED.search(out)
+                    if escalation:
+                        tallies["piv stored"].escalated += 1
+                        tallies["piv stored"].escalation_seconds.append(float(escalation[2]))
             if "ab" in modes:
                 for variant in order:
                     project.set_factor(VARIANTS[variant])
@@ -223,11 +273,43 @@ def main() -> None:
                 flush=True,
             )
     finally:
+        for neighbour in neighbours:
+            neighbour.kill()
+            neighbour.wait()
         if args.keep:
             print(f"kept {project.root}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+    print(f"\nload: {os.getloadavg()}; {args.hogs} CPU-bound neighbour process(es)")
     print_table(tallies, args.reps)
+    stored = tallies["piv stored"]
+    if stored.seconds:
+        spent = stored.escalation_seconds
+        print(
+            f"\nstored mode escalated to A/B in {stored.escalated}/{len(stored.seconds)} runs"
+            + (
+                f", adding {sum(spent) / len(spent):.1f}s on average (max {max(spent):.1f}s)"
+                if spent
+                else ""
+            )
+            + f"; baseline: {args.baseline}"
+            + (
+                f" ({refused} refused as too noisy, then --force)"
+                if args.baseline == "save"
+                else ""
+            )
+        )
+    if plain_runs:
+        ab = tallies["piv A/B"].seconds
+        print(
+            f"a plain pytest-benchmark run (no piv) took {sum(plain_runs) / len(plain_runs):.1f}s"
+            + (
+                f"; an A/B run {sum(ab) / len(ab):.1f}s "
+                f"({sum(ab) / len(ab) / (sum(plain_runs) / len(plain_runs)):.1f}x)"
+                if ab
+                else ""
+            )
+        )
     if plain:
         print(
             f"\nA baseline run (pytest-benchmark, first `pytest --piv` run, no comparison) took "

@@ -246,6 +246,8 @@ BENCH_OVERRIDES = (
     ("mode", "PIV_BENCH_MODE", "piv_bench_mode"),
     ("threshold", "PIV_BENCH_THRESHOLD", "piv_bench_threshold"),
     ("machine", "PIV_BENCH_MACHINE", "piv_bench_machine"),
+    ("inconclusive", "PIV_BENCH_INCONCLUSIVE", "piv_bench_inconclusive"),
+    ("escalation_budget", "PIV_BENCH_ESCALATION_BUDGET", "piv_bench_escalation_budget"),
 )
 
 

@@ -63,11 +63,14 @@ def test_string_values_from_the_environment_are_accepted() -> None:
         ({"pairs": 1}, "[tool.piv.bench] pairs = 1"),
         ({"remeasure": "maybe"}, "expected true or false"),
         ({"mode": "strict"}, 'expected one of "enforce", "warn", "off"'),
+        ({"inconclusive": "maybe"}, 'expected one of "fail", "pass"'),
+        ({"escalation_budget": -1}, "expected a number of seconds from 0"),
+        ({"escalation_budget": True}, "expected a number of seconds from 0"),
         ({"thresholds": {"x": "5"}}, "[tool.piv.bench.thresholds] x = '5'"),
         ({"thresholds": ["x"]}, "[tool.piv.bench] thresholds = ['x']"),
         (
             {"treshold": "10%"},
-            "expected one of the keys alpha, baseline_processes, machine, mode, pairs, remeasure",
+            "expected one of the keys alpha, baseline_processes, escalation_budget, inconclusive",
         ),
     ],
 )
@@ -132,3 +135,22 @@ def test_a_bad_bench_value_from_the_environment_names_the_variable(tmp_path: Pat
         load_config(tmp_path, pyproject={}, env={"PIV_BENCH_THRESHOLD": "x"})
     with pytest.raises(ConfigError, match=r"\[tool.piv\] bench = 3 \(pyproject.toml\)"):
         load_config(tmp_path, pyproject={"bench": 3})
+
+
+def test_inconclusive_and_the_escalation_budget_come_from_pyproject_env_and_flags(
+    tmp_path: Path,
+) -> None:
+    assert (BenchSettings().inconclusive, BenchSettings().escalation_budget) == ("pass", 60.0)
+    pyproject = {"bench": {"inconclusive": "fail", "escalation_budget": 30}}
+    piv = load_config(tmp_path, pyproject=pyproject)
+    assert (piv.bench.inconclusive, piv.bench.escalation_budget) == ("fail", 30.0)
+    assert piv.values()["bench.inconclusive"] == "fail"
+    assert piv.values()["bench.escalation_budget"] == 30.0
+    env = {"PIV_BENCH_INCONCLUSIVE": "pass", "PIV_BENCH_ESCALATION_BUDGET": "0"}
+    piv = load_config(tmp_path, pyproject=pyproject, env=env)
+    assert (piv.bench.inconclusive, piv.bench.escalation_budget) == ("pass", 0.0)
+    assert piv.origins["bench.inconclusive"] == "env PIV_BENCH_INCONCLUSIVE"
+    flags = {"piv_bench_inconclusive": "fail", "piv_bench_escalation_budget": "12.5"}
+    piv = load_config(tmp_path, pyproject=pyproject, env=env, flags=flags)
+    assert (piv.bench.inconclusive, piv.bench.escalation_budget) == ("fail", 12.5)
+    assert piv.origins["bench.escalation_budget"] == "flag --piv-bench-escalation-budget"

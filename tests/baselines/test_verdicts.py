@@ -15,6 +15,7 @@ from pytest_piv.baselines.verdicts import (
     judge,
     pair_log_ratio,
     process_noise,
+    stored_evidence,
 )
 
 
@@ -221,3 +222,28 @@ def test_on_a_busy_machine_a_slowdown_must_clear_the_whole_threshold() -> None:
     assert judge([stored(three_processes(1e-3), [rounds(1.25e-3)])], boundary=1.0)[0].verdict is (
         Verdict.REGRESSED
     )
+
+
+def test_stored_evidence_summarises_the_processes_its_change_compares() -> None:
+    # the first current process was slow; the fresh re-measure is the one compared
+    slow_first, fast_again = rounds(5e-3), rounds(1.01e-3)
+    slow_base, fast_base = rounds(2e-3), rounds(1e-3)
+    evidence = stored_evidence(
+        "t.py::test_b", 0.1, [slow_base, fast_base], [slow_first, fast_again], QUIET
+    )
+    assert evidence.current == Summary.of([fast_again])
+    assert evidence.baseline == Summary.of([fast_base])
+    assert evidence.estimate is not None
+    assert evidence.estimate.ratio == pytest.approx(1.01, rel=0.01)
+
+
+def test_an_inconclusive_verdict_says_what_would_settle_it() -> None:
+    noisy = judge([stored([rounds(1e-3), rounds(1.15e-3)], [rounds(1.02e-3)], noise=None)])[0]
+    assert noisy.verdict is Verdict.INCONCLUSIVE
+    assert "piv bench ab" in noisy.settle
+    wide = Estimate(1.05, 0.9, 1.2, 0.05, 4, 0.1, "ab")
+    side = Summary.of([rounds(1e-3)])
+    ab = judge([Evidence("t.py::test_b", 0.1, side, side, wide)])[0]
+    assert ab.verdict is Verdict.INCONCLUSIVE
+    assert "--pairs" in ab.settle
+    assert judge([stored(three_processes(1e-3), [rounds(1e-3)])])[0].settle == ""

@@ -58,3 +58,16 @@ def test_ab_runs_pedantic_benchmarks_with_their_setup(
     out = capsys.readouterr().out
     assert '"name": "test_pedantic.py::test_p"' in out
     assert '"verdict": "unchanged"' in out
+
+
+def test_ab_stops_as_soon_as_every_benchmark_is_decided(
+    git_bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_bench_project.wide_threshold()
+    assert ab(git_bench_project, "--pairs", "8", "--json") == 0
+    captured = capsys.readouterr()
+    assert '"verdict": "regressed"' not in captured.out
+    # at most 8 pairs, 16 if a benchmark stays flagged; nothing is, so three are enough
+    assert "pair 3/16" in captured.err
+    assert "pair 4/16" not in captured.err
+    assert "every benchmark decided after 3 pairs" in captured.err

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_piv.cli import main
-from tests.bench.conftest import BenchProject
+from tests.bench.conftest import FAST, BenchProject
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +60,7 @@ def test_without_a_store_commands_are_usage_errors(
 def test_history_shows_every_run_and_marks_the_baseline(
     bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    bench_project.wide_threshold()
     bench_project.run()
     bench_project.run()
     capsys.readouterr()
@@ -77,18 +78,59 @@ def test_history_shows_every_run_and_marks_the_baseline(
     assert "matches several benchmarks" in capsys.readouterr().err
 
 
-def test_baseline_save_moves_the_baseline_to_the_latest_run(
+def test_baseline_save_measures_a_new_baseline_in_fresh_processes(
     bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bench_project.wide_threshold()
     bench_project.run()
     bench_project.factors(a=1.0, b=3.0)
     bench_project.run()
-    assert piv(bench_project, "baseline", "save") == 0
-    assert "is now run 4 for 2 benchmark(s)" in capsys.readouterr().out
-    assert bench_project.query("SELECT DISTINCT run_id FROM bench_baselines") == [(4,)]
+    assert piv(bench_project, "baseline", "save", "--", *FAST) == 0
+    out = capsys.readouterr().out
+    assert "measured in 3 fresh processes" in out
+    # never the one run that happened to be last: three fresh processes, kept as one baseline
+    assert bench_project.query(
+        "SELECT COUNT(DISTINCT b.run_id) FROM bench_baselines b"
+        " JOIN bench_runs r ON r.id = b.run_id WHERE r.source = 'baseline'"
+    ) == [(3,)]
+    assert bench_project.query("SELECT COUNT(*) FROM bench_baselines WHERE run_id = 4") == [(0,)]
     assert bench_project.run().ret == 0
     assert bench_project.verdicts()["test_b"] != "regressed"
+
+
+def test_baseline_save_refuses_a_baseline_whose_processes_disagree_and_keeps_the_old_one(
+    bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_project.run()
+    before = bench_project.query(
+        "SELECT machine, name, run_id FROM bench_baselines ORDER BY 1, 2, 3"
+    )
+    # every fresh process twice as slow as the one before: no two agree
+    bench_project.factors(a=1.0, b=[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])
+    assert piv(bench_project, "baseline", "save", "--", *FAST) == 1
+    err = capsys.readouterr().err
+    assert "baseline not saved: test_bench.py::test_b is too noisy" in err
+    assert "hint:" in err
+    assert (
+        bench_project.query("SELECT machine, name, run_id FROM bench_baselines ORDER BY 1, 2, 3")
+        == before
+    )
+    bench_project.factors(a=1.0, b=[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])
+    assert piv(bench_project, "baseline", "save", "--force", "--", *FAST) == 0
+    assert "saved although too noisy" in capsys.readouterr().out
+
+
+def test_baseline_save_of_chosen_runs_flags_a_single_run(
+    bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench_project.wide_threshold()
+    bench_project.run()
+    bench_project.run()
+    assert piv(bench_project, "baseline", "save", "--run", "4") == 0
+    out = capsys.readouterr().out
+    assert "is now run 4 for 2 benchmark(s)" in out
+    assert "one process" in out
+    assert bench_project.query("SELECT DISTINCT run_id FROM bench_baselines") == [(4,)]
 
 
 def test_an_exported_baseline_imports_into_a_fresh_store_and_gates_there(

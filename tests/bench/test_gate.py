@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 import pytest
 
 from tests.bench.conftest import PYPROJECT, BenchProject
@@ -10,6 +12,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_first_run_records_a_baseline_and_says_so(bench_project: BenchProject) -> None:
+    # wide: more processes are measured while the fastest two disagree by half of it
+    bench_project.wide_threshold()
     result = bench_project.run()
     assert result.ret == 0
     result.stdout.fnmatch_lines(
@@ -193,7 +197,7 @@ def test_a_run_without_benchmark_tests_says_nothing_about_benchmarks(
     bench_project: BenchProject,
 ) -> None:
     bench_project.write("test_bench.py", "def test_plain():\n    assert True\n")
-    for args in ((), ("-p", "no:benchmark")):
+    for args in ((), ("-p", "no:benchmark"), ("-n", "2"), ("-n", "2", "-p", "no:benchmark")):
         result = bench_project.pytester.runpytest_subprocess("--piv", *args)
         assert result.ret == 0
         assert "piv bench" not in result.stdout.str()
@@ -224,4 +228,91 @@ def test_a_bad_threshold_in_pyproject_is_a_usage_error(bench_project: BenchProje
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*[[]tool.piv.bench[]] threshold = 10 (pyproject.toml): expected a percentage*"]
+    )
+
+
+def test_the_piv_summary_comes_after_pytest_benchmarks_table(bench_project: BenchProject) -> None:
+    bench_project.run()
+    out = bench_project.run().stdout.str()
+    assert "benchmark: 2 tests" in out
+    assert out.index("benchmark: 2 tests") < out.index("piv bench: 2 benchmarks")
+
+
+def test_every_column_of_a_row_comes_from_the_processes_its_change_compares(
+    bench_project: BenchProject,
+) -> None:
+    bench_project.wide_threshold()
+    bench_project.run()
+    # this process is 5x slower, its fresh re-measures are not: the row shows a re-measure
+    bench_project.factors(a=1.0, b=[5.0, 1.0])
+    bench_project.run()
+    (row,) = bench_project.query(
+        "SELECT v.min, v.median, v.ratio FROM bench_verdicts v WHERE v.name LIKE '%test_b'"
+        " AND v.run_id = (SELECT MAX(id) FROM bench_runs WHERE source = 'pytest')"
+    )
+    (first,) = bench_project.query(
+        "SELECT s.times FROM bench_samples s WHERE s.name LIKE '%test_b' AND s.run_id ="
+        " (SELECT MAX(id) FROM bench_runs WHERE source = 'pytest')"
+    )
+    current_min, _, ratio = row
+    slow_min = min(array("d", first[0]))  # type: ignore[call-overload]
+    assert isinstance(current_min, float)
+    assert isinstance(ratio, float)
+    assert current_min < slow_min / 2
+    assert ratio < 2.5
+
+
+def noisy_baseline(project: BenchProject, *settings: str) -> None:
+    """A baseline whose fresh processes ran 8x slower than its first: far too wide to gate."""
+    project.write(
+        "pyproject.toml", PYPROJECT + "\n[tool.piv.bench]\n" + "".join(f"{s}\n" for s in settings)
+    )
+    project.factors(a=[1.0, 8.0], b=[1.0, 8.0])
+    result = project.run()
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*note: the baseline of machine *: *too noisy to gate*"])
+
+
+def test_inconclusive_fail_fails_a_run_whose_benchmarks_stay_inconclusive(
+    bench_project: BenchProject,
+) -> None:
+    noisy_baseline(bench_project, 'inconclusive = "fail"', "escalation_budget = 0")
+    bench_project.factors(a=1.0, b=1.0)
+    result = bench_project.run()
+    assert "inconclusive" in bench_project.verdicts().values()
+    assert "regressed" not in bench_project.verdicts().values()
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "piv bench: 2 benchmarks on machine *inconclusive*",
+            "*inconclusive (fails the run): test_bench.py::test_* too noisy to gate*",
+            "*(to settle it: *",
+        ]
+    )
+    # outside git there is no commit to escalate to: it stays inconclusive and says why
+    passing = bench_project.run("--piv-bench-inconclusive=pass", "--piv-bench-escalation-budget=30")
+    assert passing.ret == 0
+    passing.stdout.fnmatch_lines(
+        [
+            "*inconclusive: test_bench.py::test_* too noisy to gate*",
+            "*note: could not escalate * to an A/B run: no git commit is known for its baseline",
+        ]
+    )
+
+
+def test_an_inconclusive_stored_verdict_escalates_to_ab_against_the_baselines_commit(
+    git_bench_project: BenchProject,
+) -> None:
+    noisy_baseline(git_bench_project)
+    git_bench_project.factors(a=1.0, b=3.0)
+    result = git_bench_project.run()
+    assert git_bench_project.verdicts()["test_b"] == "regressed"
+    assert git_bench_project.verdicts()["test_a"] != "regressed"
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*regression: test_bench.py::test_b slower by +*(A/B against commit *)",
+            "*note: stored mode could not decide 2 benchmarks: measured them against commit *"
+            " (A/B, * pairs in *s)*",
+        ]
     )

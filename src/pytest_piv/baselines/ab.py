@@ -19,6 +19,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ class ABOptions:
     min_rounds: int = 10
     timeout: float = 300.0
     remeasure: bool = True
+    #: seconds after which no new pair starts (None: no limit)
+    budget: float | None = None
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,38 @@ def evidence(
     return found, errors
 
 
+#: Pairs every benchmark gets before an early decision: with two, Student's t has one
+#: degree of freedom and cannot rule anything out.
+MIN_PAIRS = 3
+
+
+@dataclass(frozen=True)
+class ABRun:
+    """The verdicts of an A/B run, benchmarks that failed, and what it cost."""
+
+    comparisons: list[Comparison]
+    errors: dict[str, str]
+    pairs: int
+    out_of_time: bool
+
+
+def _settled(c: Comparison, strict: Comparison, pairs: int, options: ABOptions) -> bool:
+    """Whether a benchmark needs no more pairs.
+
+    ``unchanged`` and ``improved`` stop a benchmark at the first look. A regression stops
+    it early only when it holds at ``alpha`` divided by the number of looks (``strict``,
+    Bonferroni over the looks, so that looking often cannot turn noise into an alarm);
+    otherwise it must hold over ``pairs`` fresh pairs, and as many again when
+    ``remeasure`` is on.
+    """
+    if c.verdict in (Verdict.UNCHANGED, Verdict.IMPROVED):
+        return True
+    if c.verdict is Verdict.REGRESSED:
+        full = pairs >= options.pairs * (2 if options.remeasure else 1)
+        return full or strict.verdict is Verdict.REGRESSED
+    return c.verdict is not Verdict.INCONCLUSIVE
+
+
 def run_ab(
     base: Side,
     candidate: Side,
@@ -319,25 +354,47 @@ def run_ab(
     alpha: float,
     python: str = sys.executable,
     progress: Callable[[str], None] = lambda _: None,
-) -> tuple[list[Comparison], dict[str, str]]:
-    """Measure base against candidate over fresh pairs and judge every benchmark."""
+    names: Sequence[str] | None = None,
+) -> ABRun:
+    """Measure base against candidate over fresh pairs, stopping once all are decided.
+
+    After ``MIN_PAIRS`` pairs every benchmark is judged after each pair; only the
+    undecided ones (inconclusive, or a regression not yet confirmed over ``pairs`` pairs,
+    twice that with ``remeasure``) go on, up to that many pairs or the time ``budget``.
+    """
     data = PairData()
-    for index in range(options.pairs):
-        progress(f"pair {index + 1}/{options.pairs}")
-        measure_pair(base, candidate, args, options, data, python=python)
+    most = max(options.pairs * (2 if options.remeasure else 1), MIN_PAIRS)
+    looks = most - min(MIN_PAIRS, options.pairs) + 1
+    deadline = None if options.budget is None else time.monotonic() + options.budget
+    wanted = None if names is None else list(names)
+    comparisons: list[Comparison] = []
+    errors: dict[str, str] = {}
+    measured = 0
+    out_of_time = False
+    for index in range(most):
+        if deadline is not None and time.monotonic() >= deadline:
+            out_of_time = True
+            progress(f"time budget of {options.budget:g}s spent after {measured} pairs")
+            break
+        progress(f"pair {index + 1}/{most}")
+        measure_pair(base, candidate, args, options, data, names=wanted, python=python)
+        measured += 1
         if not data.order:
             break
-    found, errors = evidence(data, threshold_for)
-    comparisons = judge(found, alpha)
-    retry = [
-        c.name
-        for c in comparisons
-        if c.verdict in (Verdict.REGRESSED, Verdict.INCONCLUSIVE) and c.name in data.pairs
-    ]
-    if retry and options.remeasure:
-        for index in range(options.pairs):
-            progress(f"re-measuring {len(retry)} benchmark(s): pair {index + 1}/{options.pairs}")
-            measure_pair(base, candidate, args, options, data, names=retry, python=python)
+        if index + 1 < min(MIN_PAIRS, options.pairs):
+            continue
         found, errors = evidence(data, threshold_for)
         comparisons = judge(found, alpha)
-    return comparisons, errors
+        strict = judge(found, alpha / looks)
+        wanted = [
+            c.name
+            for c, s in zip(comparisons, strict, strict=True)
+            if c.name in data.pairs and not _settled(c, s, len(data.pairs[c.name]), options)
+        ]
+        if not wanted:
+            progress(f"every benchmark decided after {measured} pairs")
+            break
+    if not comparisons:
+        found, errors = evidence(data, threshold_for)
+        comparisons = judge(found, alpha)
+    return ABRun(comparisons, errors, measured, out_of_time)

@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple
 from pytest_piv.errors import ConfigError
 
 BenchMode = Literal["enforce", "warn", "off"]
+Inconclusive = Literal["fail", "pass"]
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -21,7 +22,10 @@ class BenchSettings(NamedTuple):
     """How benchmarks are gated.
 
     ``mode`` is ``enforce`` (a regression fails the run), ``warn`` (reported only) or
-    ``off``. ``threshold`` is the smallest slowdown that must be caught (0.10 means +10 %); a
+    ``off``. ``inconclusive`` says whether a benchmark left undecided fails the run
+    (``enforce`` mode only); ``escalation_budget`` is how many seconds stored mode may
+    spend on an interleaved A/B measurement of the benchmarks it could not decide.
+    ``threshold`` is the smallest slowdown that must be caught (0.10 means +10 %); a
     benchmark is only called regressed when its change clears ``threshold / 2`` with
     the suite-wide false-alarm rate held at ``alpha``.
     """
@@ -34,6 +38,8 @@ class BenchSettings(NamedTuple):
     remeasure: bool = True
     pairs: int = 5
     baseline_processes: int = 3
+    inconclusive: Inconclusive = "pass"
+    escalation_budget: float = 60.0
 
     def threshold_for(self, name: str, marker: float | None = None) -> float:
         """The threshold of one benchmark: marker, else first matching pattern, else default."""
@@ -55,6 +61,8 @@ class BenchSettings(NamedTuple):
             "bench.remeasure": self.remeasure,
             "bench.pairs": self.pairs,
             "bench.baseline_processes": self.baseline_processes,
+            "bench.inconclusive": self.inconclusive,
+            "bench.escalation_budget": self.escalation_budget,
         }
 
 
@@ -115,6 +123,21 @@ def _processes(value: object) -> int:
     return number
 
 
+def _inconclusive(value: object) -> str:
+    if not isinstance(value, str) or value.lower() not in {"fail", "pass"}:
+        raise ValueError(value)
+    return value.lower()
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(value)
+    number = float(value)
+    if not 0 <= number <= 3600:
+        raise ValueError(value)
+    return number
+
+
 def _mode(value: object) -> str:
     if not isinstance(value, str) or value.lower() not in {"enforce", "warn", "off"}:
         raise ValueError(value)
@@ -129,6 +152,8 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "remeasure": (_flag, "true or false"),
     "pairs": (_pairs, "a whole number of process pairs from 2 to 100"),
     "baseline_processes": (_processes, "a whole number of processes from 1 to 20"),
+    "inconclusive": (_inconclusive, 'one of "fail", "pass"'),
+    "escalation_budget": (_seconds, "a number of seconds from 0 (no escalation) to 3600"),
 }
 
 

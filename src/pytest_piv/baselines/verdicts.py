@@ -121,6 +121,7 @@ class Comparison:
     estimate: Estimate | None
     reason: str
     noisy: bool = False
+    settle: str = ""
 
     @property
     def change(self) -> float | None:
@@ -180,6 +181,42 @@ def process_noise(
     squares = median(variances) * df if variances else 0.0
     sigma = math.sqrt((squares + PRIOR_DF * PRIOR_NOISE**2) / (df + PRIOR_DF))
     return ProcessNoise(sigma, df + PRIOR_DF)
+
+
+def _log_low(run: Sequence[float], p: float = LOW_QUANTILE) -> float:
+    return math.log(quantile(sorted(run), p))
+
+
+def fastest_run(runs: Sequence[Sequence[float]], p: float = LOW_QUANTILE) -> Sequence[float]:
+    """The process whose low quantile is smallest: the one stored mode compares."""
+    return min(runs, key=lambda run: _log_low(run, p))
+
+
+def spread_of_fastest(runs: Sequence[Sequence[float]], p: float = LOW_QUANTILE) -> float | None:
+    """How much slower the second-fastest process was than the fastest (0.05 = 5 %).
+
+    None with fewer than two processes. A baseline whose fastest processes disagree by more
+    than half the threshold cannot tell a regression at the boundary from its own noise.
+    """
+    logs = sorted(_log_low(run, p) for run in runs if run)[:2]
+    return math.exp(logs[1] - logs[0]) - 1.0 if len(logs) == 2 else None
+
+
+def stored_evidence(
+    name: str,
+    threshold: float,
+    baseline_runs: Sequence[Sequence[float]],
+    current_runs: Sequence[Sequence[float]],
+    noise: ProcessNoise | None = None,
+) -> Evidence:
+    """Stored-mode evidence whose summaries come from the processes the estimate compares."""
+    return Evidence(
+        name,
+        threshold,
+        Summary.of([fastest_run(baseline_runs)]),
+        Summary.of([fastest_run(current_runs)]),
+        estimate_stored(baseline_runs, current_runs, noise=noise),
+    )
 
 
 def _minimum_factor(n: int) -> float:
@@ -249,6 +286,14 @@ def estimate_ab(pairs: Sequence[Sequence[Block]]) -> Estimate:
     return Estimate(math.exp(log_ratio), low, high, log_se, df, noise, "ab")
 
 
+#: What would turn an inconclusive verdict into a decision, per mode.
+SETTLE = {
+    "stored": "an interleaved A/B run against the baseline's commit (piv bench ab --base REF;"
+    " stored mode starts one on its own within [tool.piv.bench] escalation_budget)",
+    "ab": "more fresh process pairs (piv bench ab --pairs N) or a quieter machine",
+}
+
+
 def _percent(ratio: float) -> str:
     return f"{(ratio - 1) * 100:+.1f}%"
 
@@ -274,8 +319,13 @@ def _bound(e: Evidence, boundary: float) -> float:
 
 def _decide(e: Evidence, regressed: bool, improved: bool, fraction: float) -> Comparison:
     def verdict(kind: Verdict, reason: str, noisy: bool = False) -> Comparison:
+        settle = (
+            ""
+            if kind is not Verdict.INCONCLUSIVE
+            else SETTLE[e.estimate.mode if e.estimate else "stored"]
+        )
         return Comparison(
-            e.name, kind, e.threshold, e.baseline, e.current, e.estimate, reason, noisy
+            e.name, kind, e.threshold, e.baseline, e.current, e.estimate, reason, noisy, settle
         )
 
     if e.only == "candidate" or (e.baseline is None and e.only is None):

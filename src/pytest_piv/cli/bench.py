@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from pytest_piv.baselines import exchange
+from pytest_piv.baselines import exchange, fresh
 from pytest_piv.baselines.ab import ABOptions, Side, run_ab
 from pytest_piv.baselines.machine import Fingerprint
-from pytest_piv.baselines.verdicts import Comparison, Estimate, Summary, Verdict
-from pytest_piv.baselines.worktree import checkout
+from pytest_piv.baselines.verdicts import SETTLE, Comparison, Estimate, Summary, Verdict
+from pytest_piv.baselines.worktree import checkout, head
 from pytest_piv.cli.context import MAX_ID, echo_json, echo_line, open_store, project_config
 from pytest_piv.config import PivConfig
 from pytest_piv.errors import UsageError
@@ -69,7 +69,12 @@ def _machine(conn: sqlite3.Connection, piv: PivConfig, given: str | None) -> str
 
 
 def _emit(
-    comparisons: list[Comparison], machine: str, what: str, as_json: bool, markdown: bool
+    comparisons: list[Comparison],
+    machine: str,
+    what: str,
+    as_json: bool,
+    markdown: bool,
+    piv: PivConfig,
 ) -> None:
     if as_json:
         echo_json(report.to_json(comparisons, machine=machine))
@@ -77,9 +82,24 @@ def _emit(
         click.echo(report.to_markdown(comparisons, machine=machine, what=what), nl=False)
     else:
         plain = bool(os.environ.get("NO_COLOR"))
-        for line in report.terminal_lines(comparisons, machine=machine, what=f"{what} machine"):
-            red = line.markup.get("red") and not plain
-            click.echo(click.style(line.text, fg="red") if red else line.text)
+        for line in report.terminal_lines(
+            comparisons,
+            machine=machine,
+            what=f"{what} machine",
+            mode=piv.bench.mode,
+            inconclusive=piv.bench.inconclusive,
+        ):
+            colour = next((c for c in ("red", "yellow", "green") if line.markup.get(c)), None)
+            click.echo(line.text if plain or colour is None else click.style(line.text, fg=colour))
+
+
+def _gate(comparisons: list[Comparison], piv: PivConfig) -> int:
+    """1 when a regression (or, with ``inconclusive = "fail"``, an undecided one) gates."""
+    failing = {Verdict.REGRESSED}
+    if piv.bench.inconclusive == "fail":
+        failing.add(Verdict.INCONCLUSIVE)
+    hit = any(c.verdict in failing for c in comparisons)
+    return GATE_FAILED if hit and piv.bench.mode == "enforce" else 0
 
 
 @baseline_group.command("save")
@@ -90,28 +110,106 @@ def _emit(
     help="the machine key (default: the latest run's)",
 )
 @click.option(
-    "--run", "run_id", type=RUN_ID, default=None, help="the run to save (default: latest)"
+    "--run", "run_id", type=RUN_ID, default=None, help="keep this recorded run instead"
 )
-@click.option("--last", type=click.IntRange(1, 50), default=1, help="save the last N runs")
+@click.option("--last", type=click.IntRange(1, 50), default=None, help="keep the last N runs")
+@click.option("--force", is_flag=True, help="save a baseline too noisy to gate (flagged)")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def save_command(ctx: click.Context, machine: str | None, run_id: int | None, last: int) -> int:
-    """Make the latest run (or the last N runs) this machine's baseline."""
+def save_command(
+    ctx: click.Context,
+    machine: str | None,
+    run_id: int | None,
+    last: int | None,
+    force: bool,
+    pytest_args: tuple[str, ...],
+) -> int:
+    """Measure a new baseline in fresh processes (or keep recorded runs) for a machine.
+
+    By default the benchmarks of the latest run are measured again in
+    ``baseline_processes`` fresh pytest processes, more while the fastest two disagree,
+    as the first ``pytest --piv`` run does; a baseline still too noisy to gate is refused
+    (exit 1) unless ``--force``. Arguments after ``--`` go to pytest.
+    """
     piv = project_config(ctx)
     with contextlib.closing(open_store(piv)) as conn:
         key = _machine(conn, piv, machine)
-        if run_id is not None:
-            run = store.run_by_id(conn, run_id)
-            if run is None:
-                raise UsageError(f"run {run_id}: no such benchmark run")
-            runs = [run]
-            key = machine or run.machine
-        else:
-            runs = store.recent_runs(conn, key, limit=last)
-        if not runs:
+        if run_id is not None or last is not None:
+            return _keep_runs(conn, piv, key, machine, run_id, last or 1)
+        latest = store.latest_run(conn, key)
+        if latest is None:
             raise UsageError(f"no benchmark run on machine {key} (hint: run `pytest --piv`)")
-        moved = store.save_baseline(conn, key, [r.id for r in runs])
+        names = sorted(store.samples_of(conn, latest.id))
+        found = fresh.measure(
+            piv.root,
+            names,
+            list(pytest_args),
+            piv.bench.baseline_processes,
+            piv.bench.threshold_for,
+        )
+        if found.errors or not found.processes:
+            why = found.errors[0] if found.errors else "nothing was measured"
+            click.echo(f"piv: baseline not saved: {why}", err=True)
+            return GATE_FAILED
+        wide = fresh.too_wide(found.processes, piv.bench.threshold_for)
+        count = len(found.processes)
+        if wide and not force:
+            click.echo(
+                f"piv: baseline not saved: {fresh.describe(wide, count)} (hint: save it again "
+                "when the machine is quieter, or --force to keep it flagged; the old baseline "
+                "stays)",
+                err=True,
+            )
+            return GATE_FAILED
+        ids = []
+        for process in found.processes:
+            samples = {n: store.Samples(it, t) for n, (it, t) in process.items()}
+            run = store.NewRun(key, latest.fingerprint, "baseline", head=head(piv.root))
+            ids.append(store.record_run(conn, run, samples))
+        moved = store.save_baseline(conn, key, ids)
+    click.echo(
+        f"piv: baseline of machine {key} is now measured in {count} fresh processes "
+        f"(runs {', '.join(map(str, ids))}) for {len(moved)} benchmark(s)"
+    )
+    if wide:
+        click.echo(f"piv: saved although too noisy to gate: {fresh.describe(wide, count)}")
+    return 0
+
+
+def _keep_runs(
+    conn: sqlite3.Connection,
+    piv: PivConfig,
+    key: str,
+    machine: str | None,
+    run_id: int | None,
+    last: int,
+) -> int:
+    """``--run`` / ``--last``: make recorded runs the baseline, flagged if they cannot gate."""
+    if run_id is not None:
+        run = store.run_by_id(conn, run_id)
+        if run is None:
+            raise UsageError(f"run {run_id}: no such benchmark run")
+        runs = [run]
+        key = machine or run.machine
+    else:
+        runs = store.recent_runs(conn, key, limit=last)
+    if not runs:
+        raise UsageError(f"no benchmark run on machine {key} (hint: run `pytest --piv`)")
+    moved = store.save_baseline(conn, key, [r.id for r in runs])
     ids = ", ".join(str(r.id) for r in runs)
     echo_line(f"piv: baseline of machine {key} is now run {ids} for {len(moved)} benchmark(s)")
+    if len(runs) == 1:
+        click.echo(
+            "piv: note: a baseline of one process cannot show how far a whole process drifts "
+            "here (hint: piv bench baseline save without --run measures fresh processes)"
+        )
+        return 0
+    processes = [
+        {n: (s.iterations, s.times) for n, s in store.samples_of(conn, r.id).items()} for r in runs
+    ]
+    wide = fresh.too_wide(processes, piv.bench.threshold_for)
+    if wide:
+        click.echo(f"piv: note: {fresh.describe(wide, len(runs))}")
     return 0
 
 
@@ -138,6 +236,9 @@ def _stored_comparisons(conn: sqlite3.Connection, run: store.BenchRun) -> list[C
                 estimate,
                 row.reason,
                 noisy=row.reason.startswith("too noisy"),
+                settle=SETTLE["ab" if "(A/B" in row.reason else "stored"]
+                if row.verdict == Verdict.INCONCLUSIVE.value
+                else "",
             )
         )
     return found
@@ -156,9 +257,8 @@ def show_command(ctx: click.Context, run_id: int | None, as_json: bool, markdown
         if run is None:
             raise UsageError("no benchmark run recorded yet (hint: run `pytest --piv` first)")
         comparisons = _stored_comparisons(conn, run)
-    _emit(comparisons, run.machine, f"of run {run.id} on", as_json, markdown)
-    regressed = any(c.verdict is Verdict.REGRESSED for c in comparisons)
-    return GATE_FAILED if regressed and piv.bench.mode == "enforce" else 0
+    _emit(comparisons, run.machine, f"of run {run.id} on", as_json, markdown, piv)
+    return _gate(comparisons, piv)
 
 
 @bench_group.command("history")
@@ -231,7 +331,7 @@ def ab_command(
         click.echo(f"piv bench ab: {text}", err=True)
 
     with checkout(piv.root, ref) as base_root:
-        comparisons, errors = run_ab(
+        done = run_ab(
             Side.of(base_root),
             Side.of(piv.root),
             pytest_args,
@@ -241,11 +341,11 @@ def ab_command(
             progress=progress,
         )
     progress(f"done in {time.monotonic() - started:.1f}s")
-    _emit(comparisons, ref, "against base", as_json, markdown)
-    for name, why in sorted(errors.items()):
+    comparisons = done.comparisons
+    _emit(comparisons, ref, "against base", as_json, markdown, piv)
+    for name, why in sorted(done.errors.items()):
         click.echo(f"piv bench ab: {name} was not compared: {why}", err=True)
-    regressed = any(c.verdict is Verdict.REGRESSED for c in comparisons)
-    return GATE_FAILED if regressed and piv.bench.mode == "enforce" else 0
+    return _gate(comparisons, piv)
 
 
 @bench_group.command("export")

@@ -102,6 +102,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="a machine name that replaces the fingerprint as the benchmark baseline key",
     )
+    group.addoption(
+        "--piv-bench-inconclusive",
+        default=None,
+        metavar="fail|pass",
+        help="whether a benchmark the gate cannot decide fails the run (enforce mode)",
+    )
+    group.addoption(
+        "--piv-bench-escalation-budget",
+        default=None,
+        metavar="SECONDS",
+        help="seconds stored mode may spend on an A/B run of benchmarks it cannot decide",
+    )
 
 
 def _flags(options: Any) -> dict[str, object]:
@@ -121,6 +133,8 @@ FLAG_NAMES = (
     "piv_bench_mode",
     "piv_bench_threshold",
     "piv_bench_machine",
+    "piv_bench_inconclusive",
+    "piv_bench_escalation_budget",
 )
 
 

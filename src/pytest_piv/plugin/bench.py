@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from pytest_piv.baselines import fresh
+from pytest_piv.baselines.escalation import settle
 from pytest_piv.baselines.machine import Fingerprint, fingerprint, load_per_core
 from pytest_piv.baselines.remeasure import forwarded_options, remeasure
 from pytest_piv.baselines.settings import parse_marker_threshold
@@ -25,9 +27,10 @@ from pytest_piv.baselines.verdicts import (
     Evidence,
     Summary,
     Verdict,
-    estimate_stored,
+    fastest_run,
     judge,
     process_noise,
+    stored_evidence,
 )
 from pytest_piv.baselines.worktree import head
 from pytest_piv.config import PivConfig
@@ -161,7 +164,8 @@ class BenchPlugin:
         self.load_after = load_per_core()
         if not self.samples:
             why = self._why_nothing()
-            if why is not None and (self.using or not self.present):
+            # a project whose tests use no benchmark fixture hears nothing about benchmarks
+            if why is not None and self.using:
                 self.notes.append(why)
             return
         try:
@@ -170,8 +174,10 @@ class BenchPlugin:
             self.notes.append(f"{self.piv.db}: could not compare or record benchmarks ({exc})")
             return
         self._note_load()
-        regressed = [c for c in self.comparisons if c.verdict is Verdict.REGRESSED]
-        if regressed and self.settings.mode == "enforce":
+        failing = {Verdict.REGRESSED}
+        if self.settings.inconclusive == "fail":
+            failing.add(Verdict.INCONCLUSIVE)
+        if self.settings.mode == "enforce" and any(c.verdict in failing for c in self.comparisons):
             session.testsfailed += 1
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -193,52 +199,23 @@ class BenchPlugin:
     def _compare_and_record(self) -> None:
         fp = self._fingerprint()
         self.machine = fp.key(self.settings.machine)
-        root = self.piv.root
         with contextlib.closing(connect(self.piv.db)) as conn:
             run = store.NewRun(
                 self.machine,
                 fp.to_json(),
-                head=head(root),
+                head=head(self.piv.root),
                 load_before=self.load_before,
                 load_after=self.load_after,
             )
             run_id = store.record_run(conn, run, self.samples)
             baseline = store.baseline(conn, self.machine)
             if not baseline:
-                extra = self._measure_baseline(conn, fp, run, run_id)
-                self.notes.append(self._no_baseline_note(conn, fp, 1 + len(extra)))
-                store.save_baseline(conn, self.machine, [run_id, *extra])
+                self._record_baseline(conn, fp, run, run_id)
             current = {name: [s.times] for name, s in self.samples.items()}
             self.comparisons = self._judge(baseline, current)
-            flagged = [
-                c.name
-                for c in self.comparisons
-                if c.verdict in (Verdict.REGRESSED, Verdict.INCONCLUSIVE)
-            ]
-            # a flag must survive fresh processes: one process in a few runs 15 % slow or
-            # more, and two in a row now and then; a third rarely
-            for _ in range(REMEASURES if self.settings.remeasure else 0):
-                if not flagged:
-                    break
-                again = remeasure(root, flagged, self._child_options())
-                if again.error:
-                    self.notes.append(again.error)
-                fresh = {n: store.Samples(it, t) for n, (it, t) in again.samples.items()}
-                if not fresh:
-                    break
-                store.record_run(
-                    conn,
-                    store.NewRun(self.machine, fp.to_json(), "remeasure", run_id, run.head),
-                    fresh,
-                )
-                for name, s in fresh.items():
-                    current.setdefault(name, []).append(s.times)
-                self.comparisons = self._judge(baseline, current)
-                flagged = [
-                    c.name
-                    for c in self.comparisons
-                    if c.verdict in (Verdict.REGRESSED, Verdict.INCONCLUSIVE)
-                ]
+            self._remeasure_flagged(conn, fp, run, run_id, baseline, current)
+            if baseline:
+                self._escalate(conn)
             new = [c.name for c in self.comparisons if c.verdict is Verdict.NEW]
             if baseline and new:
                 store.save_baseline(conn, self.machine, [run_id], new)
@@ -248,25 +225,81 @@ class BenchPlugin:
                 )
             store.record_verdicts(conn, run_id, [verdict_row(c) for c in self.comparisons])
 
-    def _measure_baseline(
-        self, conn: Any, fp: Fingerprint, run: store.NewRun, run_id: int
-    ) -> list[int]:
-        """Measure a new baseline in more fresh processes: one process may run fast or slow.
+    def _flagged(self) -> list[str]:
+        undecided = (Verdict.REGRESSED, Verdict.INCONCLUSIVE)
+        return [c.name for c in self.comparisons if c.verdict in undecided]
 
-        Their spread is what tells later runs how far a whole process can drift here.
-        """
-        extra: list[int] = []
-        names = sorted(self.samples)
-        for _ in range(self.settings.baseline_processes - 1):
-            again = remeasure(self.piv.root, names, self._child_options())
+    def _remeasure_flagged(
+        self,
+        conn: Any,
+        fp: Fingerprint,
+        run: store.NewRun,
+        run_id: int,
+        baseline: dict[str, list[tuple[float, ...]]],
+        current: dict[str, list[tuple[float, ...]]],
+    ) -> None:
+        """A flag must survive fresh processes: one process in a few runs 15 % slow or more,
+        and two in a row now and then; a third rarely."""
+        flagged = self._flagged()
+        for _ in range(REMEASURES if self.settings.remeasure else 0):
+            if not flagged:
+                break
+            again = remeasure(self.piv.root, flagged, self._child_options())
             if again.error:
                 self.notes.append(again.error)
-                break
             fresh = {n: store.Samples(it, t) for n, (it, t) in again.samples.items()}
-            if fresh:
-                again_run = store.NewRun(self.machine, fp.to_json(), "baseline", run_id, run.head)
-                extra.append(store.record_run(conn, again_run, fresh))
-        return extra
+            if not fresh:
+                break
+            store.record_run(
+                conn,
+                store.NewRun(self.machine, fp.to_json(), "remeasure", run_id, run.head),
+                fresh,
+            )
+            for name, s in fresh.items():
+                current.setdefault(name, []).append(s.times)
+            self.comparisons = self._judge(baseline, current)
+            flagged = self._flagged()
+
+    def _escalate(self, conn: Any) -> None:
+        """Settle what stored mode left inconclusive by A/B against the baseline's commit."""
+        undecided = [c.name for c in self.comparisons if c.verdict is Verdict.INCONCLUSIVE]
+        if not undecided or self.settings.escalation_budget <= 0:
+            return
+        heads = store.baseline_heads(conn, self.machine)
+        decided, notes = settle(self.piv.root, undecided, heads, self.settings, self._threshold)
+        self.notes.extend(notes)
+        self.comparisons = [decided.get(c.name, c) for c in self.comparisons]
+
+    def _record_baseline(self, conn: Any, fp: Fingerprint, run: store.NewRun, run_id: int) -> None:
+        """Measure a new baseline in more fresh processes: one process may run fast or slow.
+
+        Their spread is what tells later runs how far a whole process can drift here; while
+        the fastest two disagree, more are measured (see ``baselines/fresh.py``).
+        """
+        first = {n: (s.iterations, s.times) for n, s in self.samples.items()}
+        found = fresh.measure(
+            self.piv.root,
+            sorted(self.samples),
+            self._child_options(),
+            self.settings.baseline_processes,
+            self._threshold,
+            first=first,
+        )
+        self.notes.extend(found.errors)
+        extra: list[int] = []
+        for process in found.processes[1:]:
+            samples = {n: store.Samples(it, t) for n, (it, t) in process.items()}
+            again_run = store.NewRun(self.machine, fp.to_json(), "baseline", run_id, run.head)
+            extra.append(store.record_run(conn, again_run, samples))
+        self.notes.append(self._no_baseline_note(conn, fp, len(found.processes)))
+        wide = fresh.too_wide(found.processes, self._threshold)
+        if wide:
+            self.notes.append(
+                f"the baseline of machine {self.machine}: "
+                f"{fresh.describe(wide, len(found.processes))} (hint: measure it again when "
+                "the machine is quieter with piv bench baseline save)"
+            )
+        store.save_baseline(conn, self.machine, [run_id, *extra])
 
     def _child_options(self) -> list[str]:
         options = forwarded_options(self.config.invocation_params.args)
@@ -286,19 +319,16 @@ class BenchPlugin:
         evidence = []
         for name in sorted(current):
             base = baseline.get(name)
-            evidence.append(
-                Evidence(
-                    name,
-                    self._threshold(name),
-                    Summary.of(base) if base else None,
-                    Summary.of(current[name][:1]),
-                    estimate_stored(base, current[name], noise=noise) if base else None,
+            threshold = self._threshold(name)
+            if base:
+                evidence.append(stored_evidence(name, threshold, base, current[name], noise))
+            else:
+                evidence.append(
+                    Evidence(name, threshold, None, Summary.of(current[name][:1]), None)
                 )
-            )
         for name in self._missing(baseline):
-            evidence.append(
-                Evidence(name, self._threshold(name), Summary.of(baseline[name]), None, None)
-            )
+            summary = Summary.of([fastest_run(baseline[name])])
+            evidence.append(Evidence(name, self._threshold(name), summary, None, None))
         return judge(evidence, self.settings.alpha)
 
     def _note_load(self) -> None:
@@ -331,7 +361,9 @@ class BenchPlugin:
             )
         return text
 
+    @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """After pytest-benchmark's own table (which prints in this hook too)."""
         if not self.comparisons and not self.notes:
             return
         terminalreporter.section("piv bench", sep="-")
@@ -341,6 +373,7 @@ class BenchPlugin:
             verbosity=self.config.get_verbosity(),
             notes=self.notes,
             mode=self.settings.mode,
+            inconclusive=self.settings.inconclusive,
         ):
             terminalreporter.write_line(line.text, **line.markup)
 

@@ -67,9 +67,21 @@ def counts(comparisons: Sequence[Comparison]) -> str:
 
 def headline(comparisons: Sequence[Comparison], machine: str, what: str) -> str:
     n = len(comparisons)
+    if not n:
+        return "piv bench: nothing measured"
     return (
         f"piv bench: {n} benchmark{'s' if n != 1 else ''} {what} {machine}: {counts(comparisons)}"
     )
+
+
+def _headline_colour(comparisons: Sequence[Comparison], inconclusive: str) -> dict[str, bool]:
+    """Red when the gate fails, yellow when something is undecided, green only when clean."""
+    seen = {c.verdict for c in comparisons}
+    if Verdict.REGRESSED in seen or (Verdict.INCONCLUSIVE in seen and inconclusive == "fail"):
+        return COLOURS[Verdict.REGRESSED]
+    if Verdict.INCONCLUSIVE in seen:
+        return COLOURS[Verdict.INCONCLUSIVE]
+    return {"green": True} if comparisons else {}
 
 
 def terminal_lines(
@@ -80,11 +92,16 @@ def terminal_lines(
     verbosity: int = 0,
     notes: Sequence[str] = (),
     mode: str = "enforce",
+    inconclusive: str = "pass",
 ) -> list[Line]:
-    """The summary: headline, table (not with ``-q``), regressions, notes."""
-    regressed = [c for c in comparisons if c.verdict is Verdict.REGRESSED]
-    colour = COLOURS[Verdict.REGRESSED] if regressed else {"green": bool(comparisons)}
-    lines = [Line(headline(comparisons, machine, what), colour)]
+    """The summary: headline, table (not with ``-q``), regressions, undecided, notes.
+
+    A regression and an inconclusive verdict, with its reason and what would settle it,
+    are shown at every verbosity; ``-v`` adds the reasons of the other verdicts.
+    """
+    lines = [
+        Line(headline(comparisons, machine, what), _headline_colour(comparisons, inconclusive))
+    ]
     if comparisons and verbosity >= 0:
         table = [(*COLUMNS, *COLUMNS_TAIL), *rows(comparisons)]
         widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
@@ -93,11 +110,19 @@ def terminal_lines(
             markup = {} if index == 0 else COLOURS.get(comparisons[index - 1].verdict, {})
             lines.append(Line("  " + text.rstrip(), markup))
     label = "regression" if mode == "enforce" else "regression (mode warn)"
-    for c in regressed:
-        lines.append(Line(f"  {label}: {c.name} {c.reason}", COLOURS[Verdict.REGRESSED]))
+    for c in comparisons:
+        if c.verdict is Verdict.REGRESSED:
+            lines.append(Line(f"  {label}: {c.name} {c.reason}", COLOURS[Verdict.REGRESSED]))
+    fails = inconclusive == "fail" and mode == "enforce"
+    for c in comparisons:
+        if c.verdict is Verdict.INCONCLUSIVE:
+            kind = "inconclusive (fails the run)" if fails else "inconclusive"
+            settle = f" (to settle it: {c.settle})" if c.settle else ""
+            colour = COLOURS[Verdict.REGRESSED if fails else Verdict.INCONCLUSIVE]
+            lines.append(Line(f"  {kind}: {c.name} {c.reason}{settle}", colour))
     if verbosity > 0:
         for c in comparisons:
-            if c.verdict is not Verdict.REGRESSED:
+            if c.verdict not in (Verdict.REGRESSED, Verdict.INCONCLUSIVE):
                 lines.append(Line(f"  {c.verdict.value}: {c.name} {c.reason}", {}))
     lines.extend(Line(f"  note: {text}", {}) for text in notes)
     return [Line(printable(line.text), line.markup) for line in lines]

@@ -184,6 +184,16 @@ def baseline(conn: sqlite3.Connection, machine: str) -> dict[str, list[tuple[flo
     return found
 
 
+def baseline_heads(conn: sqlite3.Connection, machine: str) -> dict[str, str | None]:
+    """Per benchmark, the commit its newest baseline run was measured on (None: unknown)."""
+    rows = conn.execute(
+        "SELECT b.name, r.head FROM bench_baselines b JOIN bench_runs r ON r.id = b.run_id"
+        " WHERE b.machine = ? ORDER BY b.name, b.run_id",
+        (machine,),
+    )
+    return {str(name): head for name, head in rows}
+
+
 def baseline_machines(conn: sqlite3.Connection) -> dict[str, str]:
     """Every machine key that has a baseline, with the fingerprint of its newest run."""
     rows = conn.execute(
