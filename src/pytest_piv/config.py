@@ -19,6 +19,7 @@ from pytest_piv.baselines.settings import BenchSettings, parse_bench_table
 from pytest_piv.coverage.settings import CoverageSettings, parse_coverage_table, parse_percent
 from pytest_piv.errors import ConfigError
 from pytest_piv.paths import FileRoles
+from pytest_piv.validate.settings import ValidateSettings, parse_validate
 
 RgrMode = Literal["enforce", "warn", "off"]
 RgrPolicy = Literal["strict", "standard", "lenient"]
@@ -51,6 +52,7 @@ class PivConfig(NamedTuple):
     rgr: RgrConfig = RgrConfig()
     coverage: CoverageSettings = CoverageSettings()
     bench: BenchSettings = BenchSettings()
+    validate: ValidateSettings = ValidateSettings()
     origins: Mapping[str, str] = EMPTY_ORIGINS
 
     @property
@@ -277,6 +279,7 @@ def load_config(
     coverage = parse_coverage_table(coverage_table, "pyproject.toml")
     coverage = _coverage_overrides(coverage, env, flags, origins)
     bench, bench_origins = _bench_settings(pyproject.pop("bench", None), env, flags)
+    validate = _validate_settings(pyproject.pop("validate", {}), pyproject.pop("gates", {}))
 
     for key, value in _flatten(pyproject, "pyproject.toml").items():
         raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")
@@ -306,8 +309,17 @@ def load_config(
         ),
         coverage=coverage,
         bench=bench,
+        validate=validate,
         origins={**origins, **bench_origins},
     )
+
+
+def _validate_settings(table: object, gates: object) -> ValidateSettings:
+    """``[tool.piv.validate]`` and ``[tool.piv.gates]`` (``piv validate`` and the hooks)."""
+    for name, value in (("validate", table), ("gates", gates)):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"[tool.piv] {name}", value, "a table", "pyproject.toml")
+    return parse_validate(table, gates, "pyproject.toml")  # type: ignore[arg-type]
 
 
 def _parse(option: Option, value: object, origin: str) -> object:

@@ -279,3 +279,88 @@ def changed_lines(old: str | None, new: str) -> set[int]:
         if tag in ("replace", "insert"):
             lines.update(range(j1 + 1, j2 + 1))
     return lines
+
+
+# -- what changed, for `piv validate` and the commit hooks ------------------------------
+
+
+def _z_paths(text: str) -> list[str]:
+    return [p for p in text.split("\0") if p]
+
+
+def project_files(root: Path) -> list[str]:
+    """Tracked and untracked-not-ignored files that exist in the work tree."""
+    listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    return sorted({p for p in _z_paths(listed) if (root / p).is_file()})
+
+
+def changed_files(root: Path) -> tuple[list[str], list[str]]:
+    """``(changed, deleted)`` relative to HEAD: staged, unstaged and untracked-not-ignored.
+
+    In a repository without a commit every listed file is changed.
+    """
+    if _work_tree_and_head(root)[1] is None:
+        return project_files(root), []
+    diff = _z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames", "HEAD", "--"))
+    others = _z_paths(_git(root, "ls-files", "-z", "--others", "--exclude-standard"))
+    changed = sorted({p for p in (*diff, *others) if (root / p).is_file()})
+    deleted = sorted({p for p in diff if not (root / p).exists()})
+    return changed, deleted
+
+
+def staged_files(root: Path) -> tuple[list[str], list[str]]:
+    """``(staged, deleted)``: what the next commit changes (from the index)."""
+    if _work_tree_and_head(root)[1] is None:
+        return _z_paths(_git(root, "ls-files", "-z", "--cached")), []
+    listing = ("diff", "-z", "--cached", "--name-only", "--no-renames")
+    staged = _z_paths(_git(root, *listing, "--diff-filter=d"))
+    deleted = _z_paths(_git(root, *listing, "--diff-filter=D"))
+    return sorted(staged), sorted(deleted)
+
+
+def index_blobs(root: Path) -> dict[str, str]:
+    """``{path: blob id}`` of every file in the index (stage 0): the staged content."""
+    blobs: dict[str, str] = {}
+    for entry in _z_paths(_git(root, "ls-files", "-z", "-s")):
+        meta, _, path = entry.partition("\t")
+        mode, blob, stage = meta.split()
+        if stage == "0" and mode != "160000":
+            blobs[path] = blob
+    return blobs
+
+
+def head_texts(root: Path, paths: list[str], ref: str = "HEAD") -> dict[str, str | None]:
+    """The text of each path at ``ref`` (None where it did not exist): one git process."""
+    if not paths or _work_tree_and_head(root)[1] is None:
+        return dict.fromkeys(paths)
+    request = "".join(f"{ref}:{p}\n" for p in paths)
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            input=request.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            env=_git_env(),
+        )
+    except FileNotFoundError:
+        raise VcsError("git is not installed") from None
+    out = done.stdout
+    texts: dict[str, str | None] = {}
+    position = 0
+    for path in paths:
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        position = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            texts[path] = out[position : position + size].decode("utf-8", "replace")
+            position += size + 1
+        else:
+            texts[path] = None
+    return texts
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for hooks in the repository at ``root`` (``core.hooksPath`` honoured)."""
+    path = Path(_git(root, "rev-parse", "--git-path", "hooks").strip())
+    return path if path.is_absolute() else root / path
