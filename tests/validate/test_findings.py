@@ -52,6 +52,16 @@ def test_ruff_format_names_each_file_it_would_reformat() -> None:
     assert [f.path for f in parse_ruff_format(out, ROOT)] == ["src/a.py", "b.py"]
 
 
+def test_ruff_format_diagnostics_of_newer_ruff_give_their_place() -> None:
+    out = (
+        "unformatted: File would be reformatted\n --> src/a.py:2:1\n  |\n1 | import os\n"
+        "1 file would be reformatted\n"
+    )
+    assert [f.render() for f in parse_ruff_format(out, ROOT)] == [
+        "src/a.py:2:1: format would be reformatted by ruff format"
+    ]
+
+
 def test_mypy_errors_keep_code_and_column_and_notes_are_left_out() -> None:
     out = (
         'src/shop/checkout.py:5:12: error: Missing positional argument "tax" in call to'
