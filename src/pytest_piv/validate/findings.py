@@ -69,15 +69,30 @@ def parse_ruff_json(text: str, root: Path) -> list[Finding]:
     return findings
 
 
-_WOULD_REFORMAT = re.compile(r"^Would reformat: (.+)$", re.MULTILINE)
+_WOULD_REFORMAT = re.compile(
+    r"^Would reformat: (?P<path>.+)$|^\s*--> (?P<at>.+?):(?P<line>\d+):(?P<col>\d+)$", re.MULTILINE
+)
 
 
 def parse_ruff_format(text: str, root: Path) -> list[Finding]:
-    """``ruff format --check``: one finding per file that would be reformatted."""
-    return [
-        Finding(relative(path.strip(), root), 1, 1, "format", "would be reformatted by ruff format")
-        for path in _WOULD_REFORMAT.findall(text)
-    ]
+    """``ruff format --check``: one finding per place to reformat.
+
+    ruff before 0.9 prints ``Would reformat: path``; later releases print a diagnostic
+    with ``--> path:line:col`` under it.
+    """
+    findings = []
+    for m in _WOULD_REFORMAT.finditer(text):
+        path, line, col = (m["path"], 1, 1) if m["path"] else (m["at"], m["line"], m["col"])
+        findings.append(
+            Finding(
+                relative(path.strip(), root),
+                int(line),
+                int(col),
+                "format",
+                "would be reformatted by ruff format",
+            )
+        )
+    return findings
 
 
 _MYPY_LINE = re.compile(

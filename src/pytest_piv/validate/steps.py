@@ -47,6 +47,12 @@ def _ruff_files(project: Project) -> list[str]:
     return ["."] if target.all_files else [f for f in target.files if f.endswith(RUFF_SUFFIXES)]
 
 
+def _scope(files: list[str]) -> str:
+    if files == ["."]:
+        return "all files"
+    return f"{len(files)} file{'' if len(files) == 1 else 's'}"
+
+
 def _tool_error(result: ToolResult) -> str:
     lines = (result.stderr or result.stdout).strip().splitlines()
     return f"exited {result.returncode}: {lines[-1] if lines else 'no output'}"
@@ -66,9 +72,7 @@ def ruff_check(project: Project, budget: float) -> StepResult:
     if result.returncode not in (0, 1) or (result.returncode == 1 and not findings):
         return StepResult("ruff-check", "fail", _since(started), (), _tool_error(result))
     verdict = judged(bool(findings))
-    return StepResult(
-        "ruff-check", verdict, _since(started), tuple(findings), f"{len(files)} paths"
-    )
+    return StepResult("ruff-check", verdict, _since(started), tuple(findings), _scope(files))
 
 
 def ruff_format(project: Project, budget: float) -> StepResult:
@@ -85,9 +89,7 @@ def ruff_format(project: Project, budget: float) -> StepResult:
     if result.returncode not in (0, 1) or (result.returncode == 1 and not findings):
         return StepResult("ruff-format", "fail", _since(started), (), _tool_error(result))
     verdict = judged(bool(findings))
-    return StepResult(
-        "ruff-format", verdict, _since(started), tuple(findings), f"{len(files)} paths"
-    )
+    return StepResult("ruff-format", verdict, _since(started), tuple(findings), _scope(files))
 
 
 def gate_violations(project: Project) -> tuple[list[Measure], int]:
