@@ -653,3 +653,12 @@ def recent_violations(conn: sqlite3.Connection, limit: int = 10) -> list[tuple[i
             "SELECT run_id, message FROM violations ORDER BY rowid DESC LIMIT ?", (limit,)
         )
     ]
+
+
+def runs_of_tree(conn: sqlite3.Connection, tree_id: str, limit: int = 50) -> list[RunRow]:
+    """The runs that saw exactly this tree state, newest first (the commit hooks' evidence)."""
+    rows = conn.execute(
+        f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.tree_id = ? ORDER BY r.id DESC LIMIT ?",
+        (tree_id, limit),
+    ).fetchall()
+    return [_run_row(r) for r in rows]
