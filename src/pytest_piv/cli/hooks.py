@@ -7,14 +7,17 @@ from git's index and the evidence from the store; they run no tests and change n
 
 from __future__ import annotations
 
+import configparser
 import contextlib
+import os
+import tomllib
 from pathlib import Path
 
 import click
 
 from pytest_piv import vcs
 from pytest_piv.cli.context import project_config
-from pytest_piv.config import PivConfig
+from pytest_piv.config import PivConfig, load_config
 from pytest_piv.errors import UsageError
 from pytest_piv.store import connect, ledger
 from pytest_piv.store.ledger import RunRow
@@ -25,6 +28,34 @@ from pytest_piv.validate.commit_gate import check_message, evidence, rgr_gate, s
 @click.group("hooks")
 def hooks_group() -> None:
     """Git hooks: the RGR commit gate, the commit-message check, plain hook shims."""
+
+
+def pytest_testpaths(root: Path) -> list[str]:
+    """pytest's ``testpaths`` (pyproject.toml or pytest.ini), which the plugin adds to the
+    test globs: the hooks must give files the roles the runs gave them."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            data = {}
+        ini = data.get("tool", {}).get("pytest", {}).get("ini_options", {})
+        if isinstance(ini.get("testpaths"), list):
+            return [str(t) for t in ini["testpaths"]]
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(root / "pytest.ini", encoding="utf-8")
+    except configparser.Error:
+        return []
+    return parser.get("pytest", "testpaths", fallback="").split()
+
+
+def _config(ctx: click.Context) -> PivConfig:
+    piv = project_config(ctx)
+    testpaths = pytest_testpaths(piv.root)
+    if not testpaths:
+        return piv
+    return load_config(piv.root, env=os.environ, testpaths=testpaths)
 
 
 def _staged_evidence(piv: PivConfig) -> tuple[bool, RunRow | None]:
@@ -43,7 +74,7 @@ def _staged_evidence(piv: PivConfig) -> tuple[bool, RunRow | None]:
 def rgr_hook(ctx: click.Context) -> int:
     """The commit gate: the staged files must match a complete `pytest --piv` run whose
     phase is not VIOLATION or REGRESSION. Runs no tests."""
-    piv = project_config(ctx)
+    piv = _config(ctx)
     if piv.rgr.mode == "off":
         click.echo("piv-rgr: [tool.piv.rgr] mode is off")
         return 0
@@ -62,7 +93,7 @@ def rgr_hook(ctx: click.Context) -> int:
 def commit_msg_hook(ctx: click.Context, message_file: Path) -> int:
     """The message check: conventional-commit form and a type that fits the RGR phase of
     the staged run (RED test:, GREEN feat:/fix:, REFACTOR refactor:)."""
-    piv = project_config(ctx)
+    piv = _config(ctx)
     try:
         message = message_file.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
