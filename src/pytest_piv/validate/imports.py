@@ -119,18 +119,40 @@ def project_edges(imports: Iterable[Import], modules: Mapping[str, str]) -> dict
     return edges
 
 
-def build_graph(sources: Mapping[str, str], has_init: Callable[[str], bool]) -> ImportGraph:
-    """The graph of ``{path: source}`` (every Python file of the project)."""
-    files: dict[str, str] = {}
-    for path in sources:
-        files.setdefault(module_name(path, has_init), path)
+class ModuleImports(NamedTuple):
+    """One module's file and what it imports."""
+
+    path: str
+    imports: tuple[Import, ...]
+
+
+def parse_modules(
+    sources: Mapping[str, str], has_init: Callable[[str], bool]
+) -> dict[str, ModuleImports]:
+    """``{module: (path, imports)}`` of ``{path: source}``."""
+    modules: dict[str, ModuleImports] = {}
+    for path, source in sources.items():
+        module = module_name(path, has_init)
+        if module not in modules:
+            found = imports_of(source, module, path.endswith("__init__.py"))
+            modules[module] = ModuleImports(path, tuple(found))
+    return modules
+
+
+def link(modules: Mapping[str, ModuleImports]) -> ImportGraph:
+    """The graph of parsed modules: each import resolved to a project module, if any."""
+    files = {module: entry.path for module, entry in modules.items()}
     edges: dict[str, dict[str, int]] = {}
-    for module, path in files.items():
-        found = imports_of(sources[path], module, path.endswith("__init__.py"))
-        targets = project_edges(found, files)
+    for module, entry in modules.items():
+        targets = project_edges(entry.imports, files)
         targets.pop(module, None)
         edges[module] = targets
     return ImportGraph(files, edges)
+
+
+def build_graph(sources: Mapping[str, str], has_init: Callable[[str], bool]) -> ImportGraph:
+    """The graph of ``{path: source}`` (every Python file of the project)."""
+    return link(parse_modules(sources, has_init))
 
 
 def _is_cycle(component: set[str], edges: Mapping[str, Mapping[str, int]]) -> bool:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import time
 import tomllib
 from collections.abc import Sequence
 from configparser import ConfigParser, Error
 from pathlib import Path
+from typing import NamedTuple
 
 from pytest_piv.baselines.worktree import checkout, head
 from pytest_piv.errors import VcsError
@@ -36,35 +38,78 @@ OUTPUT_FLAGS = (
 
 
 def mypy_targets(project: Project) -> list[str]:
-    """The changed Python files and their reverse importers (paths, sorted)."""
+    """The changed Python files and their reverse importers (paths, sorted), as far as
+    the project's mypy configuration checks them (its ``files`` and ``exclude``)."""
     target = project.target
     graph = project.graph
     changed = {project.module_of(p) for p in target.python_files if p.endswith(".py")}
     changed |= {project.module_of(p) for p in target.deleted if p.endswith(".py")}
     importers = graph.reverse_closure(changed, target.settings.importer_depth)
     paths = {*target.python_files, *(graph.files[m] for m in importers if m in graph.files)}
-    return sorted(paths)
+    scope = mypy_scope(target.root)
+    return sorted(p for p in paths if scope.covers(p))
 
 
-def configured_files(root: Path) -> bool:
-    """Whether the project's mypy configuration names the files to check (``files =``)."""
+class MypyScope(NamedTuple):
+    """What the project's mypy configuration checks: ``files`` and ``exclude``."""
+
+    files: tuple[str, ...] | None = None
+    exclude: str | None = None
+
+    def covers(self, path: str) -> bool:
+        """Whether a whole-project ``mypy`` would check ``path``."""
+        if self.files is not None and not any(
+            path == f or path.startswith(f"{f}/") or f in (".", "")
+            for f in (f.strip().rstrip("/").removeprefix("./") for f in self.files)
+        ):
+            return False
+        return self.exclude is None or re.search(self.exclude, path) is None
+
+
+def _patterns(value: object) -> str | None:
+    if isinstance(value, list):
+        return "|".join(f"(?:{v})" for v in value if isinstance(v, str)) or None
+    if isinstance(value, str) and value.strip():
+        return "|".join(f"(?:{v.strip()})" for v in value.strip().splitlines() if v.strip())
+    return None
+
+
+def _file_list(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return None
+
+
+def _ini_scope(path: Path) -> MypyScope | None:
+    parser = ConfigParser()
+    try:
+        if not parser.read(path, encoding="utf-8") or not parser.has_section("mypy"):
+            return None
+    except Error:
+        return None
+    section = parser["mypy"]
+    return MypyScope(_file_list(section.get("files")), _patterns(section.get("exclude")))
+
+
+def mypy_scope(root: Path) -> MypyScope:
+    """The ``files`` and ``exclude`` of the project's mypy configuration, where mypy reads
+    it: ``mypy.ini``, ``.mypy.ini``, ``pyproject.toml``, ``setup.cfg`` (first found)."""
+    for name in ("mypy.ini", ".mypy.ini"):
+        found = _ini_scope(root / name)
+        if found is not None:
+            return found
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             data = {}
-        if "files" in data.get("tool", {}).get("mypy", {}):
-            return True
-    for name in ("mypy.ini", ".mypy.ini", "setup.cfg"):
-        parser = ConfigParser()
-        try:
-            parser.read(root / name, encoding="utf-8")
-        except Error:
-            continue
-        if parser.has_option("mypy", "files"):
-            return True
-    return False
+        table = data.get("tool", {}).get("mypy")
+        if isinstance(table, dict):
+            return MypyScope(_file_list(table.get("files")), _patterns(table.get("exclude")))
+    return _ini_scope(root / "setup.cfg") or MypyScope()
 
 
 def _argv(target: Target, files: Sequence[str], cache_dir: Path | None) -> list[str]:
@@ -153,7 +198,7 @@ def project_mypy(project: Project, budget: float) -> StepResult:
     """The ``mypy-project`` step: mypy over the whole project as it is configured."""
     started = time.perf_counter()
     target = project.target
-    files: list[str] = [] if configured_files(target.root) else ["."]
+    files: list[str] = [] if mypy_scope(target.root).files is not None else ["."]
     found, why = _run(target, target.root, files, budget, None)
     if found is None:
         verdict = _failed(why)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import sys
 from collections.abc import Mapping
 from functools import cached_property
@@ -11,7 +14,14 @@ from typing import NamedTuple
 from pytest_piv import vcs
 from pytest_piv.errors import UsageError
 from pytest_piv.paths import FileRoles, matches_any
-from pytest_piv.validate.imports import ImportGraph, build_graph, module_name
+from pytest_piv.validate.imports import (
+    Import,
+    ImportGraph,
+    ModuleImports,
+    imports_of,
+    link,
+    module_name,
+)
 from pytest_piv.validate.settings import ValidateSettings
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -141,9 +151,42 @@ class Project:
         return f"{directory}/__init__.py" in self.sources if directory else False
 
     @cached_property
+    def modules(self) -> Mapping[str, ModuleImports]:
+        """Every module's imports; a file whose content was parsed before comes from the
+        cache beside the store (``.piv/validate/imports.json``, keyed by content digest)."""
+        cache_file = self.target.cache_dir / "imports.json"
+        try:
+            cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = {}
+        if not isinstance(cached, dict):
+            cached = {}
+        used: dict[str, list[list[object]]] = {}
+        modules: dict[str, ModuleImports] = {}
+        for path, source in self.sources.items():
+            module = module_name(path, self.has_init)
+            if module in modules:
+                continue
+            is_package = path.endswith("__init__.py")
+            key = hashlib.sha1(
+                f"{module}\0{is_package}\0{source}".encode("utf-8", "surrogateescape"),
+                usedforsecurity=False,
+            ).hexdigest()
+            rows = cached.get(key)
+            if not isinstance(rows, list):
+                rows = [[i.name, i.line] for i in imports_of(source, module, is_package)]
+            used[key] = rows
+            modules[module] = ModuleImports(path, tuple(Import(str(n), int(ln)) for n, ln in rows))
+        if used.keys() != cached.keys():
+            with contextlib.suppress(OSError):
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                cache_file.write_text(json.dumps(used), encoding="utf-8")
+        return modules
+
+    @cached_property
     def graph(self) -> ImportGraph:
         """(Built by the runner before the steps start, so threads only read it.)"""
-        return build_graph(self.sources, self.has_init)
+        return link(self.modules)
 
     def module_of(self, path: str) -> str:
         return module_name(path, self.has_init)

@@ -23,7 +23,7 @@ from pytest_piv.validate.findings import (
     parse_ruff_json,
 )
 from pytest_piv.validate.gates import Measure, file_measures, graph_measures, new_violations
-from pytest_piv.validate.imports import build_graph
+from pytest_piv.validate.imports import link, parse_modules
 from pytest_piv.validate.mypy_step import project_mypy, scoped_mypy
 from pytest_piv.validate.project import Project, tool_command
 from pytest_piv.validate.runner import StepCall, StepResult, judged
@@ -108,12 +108,12 @@ def gate_violations(project: Project) -> tuple[list[Measure], int]:
     baseline = [
         m for f, text in old.items() if text is not None for m in file_measures(f, text, gates)
     ]
-    old_sources = {p: s for p, s in sources.items() if p not in old}
-    old_sources.update({p: t for p, t in old.items() if t is not None})
-    old_graph = build_graph(
-        old_sources, lambda d: f"{d}/__init__.py" in old_sources if d else False
-    )
-    baseline += graph_measures(old_graph, None, gates)
+    # HEAD's graph: the same modules, the changed files' imports as they were at HEAD
+    old_modules = {m: e for m, e in project.modules.items() if e.path not in old}
+    old_texts = {p: t for p, t in old.items() if t is not None}
+    for module, entry in parse_modules(old_texts, project.has_init).items():
+        old_modules.setdefault(module, entry)
+    baseline += graph_measures(link(old_modules), None, gates)
     fresh = new_violations(current, baseline)
     return fresh, len(current) - len(fresh)
 
