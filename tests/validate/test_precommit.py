@@ -162,3 +162,44 @@ def test_a_consumer_installs_the_hooks_from_a_pinned_rev_and_commits_through_the
     accepted = commit("test: discounts")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert git(consumer.path, "log", "-1", "--format=%s").strip() == "test: discounts"
+
+
+# -- prek, the Rust re-implementation, reads the same manifest ------------------------------
+
+PREK = str(Path(sys.executable).parent / "prek")
+
+
+@pytest.fixture(scope="session")
+def prek_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("prek")
+
+
+def prek_try(
+    consumer: Project, hook_repo: tuple[Path, str, Path], home: Path, hook: str
+) -> subprocess.CompletedProcess[str]:
+    repo, rev, _ = hook_repo
+    env = {**os.environ, "PREK_HOME": str(home), "PREK_COLOR": "never"}
+    return subprocess.run(
+        [PREK, "try-repo", str(repo), hook, "--rev", rev, "--no-progress"],
+        cwd=consumer.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_prek_runs_the_published_hooks_passing_and_failing(
+    consumer: Project, hook_repo: tuple[Path, str, Path], prek_home: Path
+) -> None:
+    passed = prek_try(consumer, hook_repo, prek_home, "piv-rgr")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert prek_try(consumer, hook_repo, prek_home, "piv-validate").returncode == 0
+    consumer.write("src/shop/cart.py", "import os\ndef subtotal(prices):\n    return 0\n")
+    git(consumer.path, "add", "src/shop/cart.py")
+    failed = prek_try(consumer, hook_repo, prek_home, "piv-rgr")
+    assert failed.returncode == 1
+    assert "piv-rgr: the staged test and source files match no complete" in failed.stdout
+    failed = prek_try(consumer, hook_repo, prek_home, "piv-validate")
+    assert failed.returncode == 1
+    assert "src/shop/cart.py:1:8: F401 `os` imported but unused" in failed.stdout
