@@ -309,24 +309,26 @@ def changed_files(root: Path) -> tuple[list[str], list[str]]:
 
 
 def staged_files(root: Path) -> tuple[list[str], list[str]]:
-    """``(staged, deleted)``: what the next commit changes (from the index)."""
-    if _work_tree_and_head(root)[1] is None:
-        return _z_paths(_git(root, "ls-files", "-z", "--cached")), []
-    listing = ("diff", "-z", "--cached", "--name-only", "--no-renames")
-    staged = _z_paths(_git(root, *listing, "--diff-filter=d"))
-    deleted = _z_paths(_git(root, *listing, "--diff-filter=D"))
-    return sorted(staged), sorted(deleted)
+    """``(staged, deleted)``: what the next commit changes (from the index); one git process.
+
+    In a repository without a commit every file in the index is staged.
+    """
+    done = _run_git(root, "diff", "-z", "--cached", "--name-status", "--no-renames", "HEAD")
+    if done.returncode != 0:
+        return sorted(_z_paths(_git(root, "ls-files", "-z", "--cached"))), []
+    fields = _z_paths(done.stdout)
+    pairs = list(zip(fields[::2], fields[1::2], strict=True))
+    staged = sorted(path for status, path in pairs if status != "D")
+    return staged, sorted(path for status, path in pairs if status == "D")
+
+
+_INDEX_ENTRY = re.compile(r"([0-7]+) ([0-9a-f]+) 0\t([^\0]+)\0")
 
 
 def index_blobs(root: Path) -> dict[str, str]:
     """``{path: blob id}`` of every file in the index (stage 0): the staged content."""
-    blobs: dict[str, str] = {}
-    for entry in _z_paths(_git(root, "ls-files", "-z", "-s")):
-        meta, _, path = entry.partition("\t")
-        mode, blob, stage = meta.split()
-        if stage == "0" and mode != "160000":
-            blobs[path] = blob
-    return blobs
+    listing = _git(root, "ls-files", "-z", "-s")
+    return {path: blob for mode, blob, path in _INDEX_ENTRY.findall(listing) if mode != "160000"}
 
 
 def head_texts(root: Path, paths: list[str], ref: str = "HEAD") -> dict[str, str | None]:

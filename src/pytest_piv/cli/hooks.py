@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from pytest_piv import vcs
-from pytest_piv.cli.context import project_config
+from pytest_piv.cli.context import find_root
 from pytest_piv.config import PivConfig, load_config
 from pytest_piv.errors import UsageError
 from pytest_piv.store import connect, ledger
@@ -51,11 +51,8 @@ def pytest_testpaths(root: Path) -> list[str]:
 
 
 def _config(ctx: click.Context) -> PivConfig:
-    piv = project_config(ctx)
-    testpaths = pytest_testpaths(piv.root)
-    if not testpaths:
-        return piv
-    return load_config(piv.root, env=os.environ, testpaths=testpaths)
+    root = Path(ctx.find_root().obj or find_root(Path.cwd())).resolve()
+    return load_config(root, env=os.environ, testpaths=pytest_testpaths(root))
 
 
 def _staged_evidence(piv: PivConfig) -> tuple[bool, RunRow | None]:
@@ -118,7 +115,7 @@ _HOOKS = click.Choice(tuple(shims.COMMANDS))
 def install_command(ctx: click.Context, hooks: tuple[str, ...]) -> int:
     """Install piv's git hooks (pre-commit, commit-msg, pre-push) without the pre-commit
     framework; an existing hook is kept as <hook>.piv-backup and runs first."""
-    piv = project_config(ctx)
+    piv = _config(ctx)
     for line in shims.install(vcs.hooks_dir(piv.root), hooks or tuple(shims.COMMANDS)):
         click.echo(f"piv hooks: {line}")
     return 0
@@ -129,7 +126,7 @@ def install_command(ctx: click.Context, hooks: tuple[str, ...]) -> int:
 @click.pass_context
 def uninstall_command(ctx: click.Context, hooks: tuple[str, ...]) -> int:
     """Remove piv's git hooks and restore the hooks they backed up."""
-    piv = project_config(ctx)
+    piv = _config(ctx)
     for line in shims.uninstall(vcs.hooks_dir(piv.root), hooks or tuple(shims.COMMANDS)):
         click.echo(f"piv hooks: {line}")
     return 0

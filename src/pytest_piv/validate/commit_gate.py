@@ -30,8 +30,8 @@ _HEADER = re.compile(
 
 def staged_tree_id(blobs: Mapping[str, str], roles: FileRoles) -> str:
     """The tree id a ``pytest --piv`` run of exactly the staged test and source files has."""
-    files = {p: blobs[p] for p in roles.roles_of(blobs)}
-    return TreeState(files, roles.roles_of(files), None, True).tree_id
+    file_roles = roles.roles_of(blobs)
+    return TreeState({p: blobs[p] for p in file_roles}, file_roles, None, True).tree_id
 
 
 def evidence(runs: Sequence[RunRow]) -> RunRow | None:
