@@ -72,6 +72,7 @@ class PivConfig(NamedTuple):
             "rgr.cache": self.rgr.cache,
             **coverage_values(self.coverage),
             **self.bench.values(),
+            **self.validate.values(),
         }
 
 
@@ -279,7 +280,10 @@ def load_config(
     coverage = parse_coverage_table(coverage_table, "pyproject.toml")
     coverage = _coverage_overrides(coverage, env, flags, origins)
     bench, bench_origins = _bench_settings(pyproject.pop("bench", None), env, flags)
-    validate = _validate_settings(pyproject.pop("validate", {}), pyproject.pop("gates", {}))
+    validate_table, gates_table = pyproject.pop("validate", {}), pyproject.pop("gates", {})
+    validate = _validate_settings(validate_table, gates_table)
+    origins.update({f"validate.{key}": "pyproject.toml" for key in validate_table})
+    origins.update({"gates": "pyproject.toml"} if gates_table else {})
 
     for key, value in _flatten(pyproject, "pyproject.toml").items():
         raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")

@@ -75,3 +75,17 @@ def test_the_tables_are_read_from_pyproject(tmp_path: Path) -> None:
     piv = load_config(tmp_path)
     assert piv.validate.preset == "minimal"
     assert piv.validate.gates.function_length == 30
+
+
+def test_config_show_lists_the_validate_keys_and_where_they_came_from(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.piv.validate]\njobs = 2\n[tool.piv.gates]\ncomplexity = 8\n", encoding="utf-8"
+    )
+    piv = load_config(tmp_path)
+    values = piv.values()
+    assert (values["validate.jobs"], piv.origins["validate.jobs"]) == (2, "pyproject.toml")
+    assert values["validate.preset"] == "standard"
+    assert piv.origins.get("validate.preset", "default") == "default"
+    gates = values["gates"]
+    assert isinstance(gates, dict)
+    assert (gates["complexity"], piv.origins["gates"]) == (8, "pyproject.toml")
