@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -180,3 +183,30 @@ def test_independent_steps_run_in_parallel(custom_repo: Repo) -> None:
     assert isinstance(steps, list)
     assert [s["verdict"] for s in steps] == ["pass", "pass"]
     assert code == 0
+
+
+def test_a_missing_ruff_is_one_line_naming_it_and_how_to_install_it(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # an interpreter that can import piv but has no ruff beside it, and a PATH without ruff
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    purelib = sysconfig.get_paths()["purelib"]
+    site = next((bare / "lib").glob("python*/site-packages"))
+    (site / "piv-test.pth").write_text(purelib + "\n", encoding="utf-8")
+    for pth in Path(purelib).glob("*.pth"):
+        (site / f"z-{pth.name}").write_text(pth.read_text(encoding="utf-8"), encoding="utf-8")
+    repo.write("src/shop/cart.py", "X = 1\n")
+    done = subprocess.run(
+        [str(bare / "bin" / "python"), "-m", "pytest_piv", "validate", "--preset", "minimal"],
+        cwd=repo.path,
+        env={**os.environ, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stderr == (
+        "piv: error: ruff is not installed or not on PATH (hint: pip install ruff)\n"
+    )
+    assert "ruff-check   missing" in done.stdout

@@ -162,3 +162,14 @@ def test_pytest_runs_the_affected_tests_and_reports_their_failures(shop: Repo) -
     assert isinstance(steps, list)
     assert (code, steps[0]["verdict"]) == (0, "skip")
     assert steps[0]["detail"] == "no test imports the changed files"
+
+
+@pytest.mark.slow
+def test_mypy_over_its_budget_is_reported_as_such_and_never_hangs(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "b", PRESETS + "\n[tool.piv.validate.budgets]\nmypy = 0.05\n")
+    repo.write("src/shop/cart.py", SIGNATURE_CHANGE)
+    code, data = repo.validate_json("--preset", "types")
+    steps = data["steps"]
+    assert isinstance(steps, list)
+    assert code == 1
+    assert (steps[0]["verdict"], steps[0]["detail"]) == ("timeout", "over its budget of 0.05s")

@@ -30,9 +30,8 @@ def _echo_text(preset: str, target: Target, results: list[StepResult], seconds: 
     for finding in all_findings(results):
         click.echo(finding.render())
     failed = [r for r in results if r.verdict not in ("pass", "skip")]
-    for r in results:
-        if r.verdict == "missing":
-            click.echo(f"piv: error: {r.detail}", err=True)
+    for detail in dict.fromkeys(r.detail for r in results if r.verdict == "missing"):
+        click.echo(f"piv: error: {detail}", err=True)
     if failed:
         names = ", ".join(f"{r.name} ({r.verdict})" for r in failed)
         click.echo(f"piv validate: FAILED — {names} in {seconds:.2f}s")
