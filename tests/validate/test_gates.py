@@ -54,15 +54,17 @@ def test_a_file_longer_than_the_limit_fails(lines: int, fails: bool) -> None:
     [
         ("    return 1\n", 1),
         ("    if a:\n        return 1\n    return 2\n", 2),
-        ("    if a and b or c:\n        return 1\n", 4),
+        ("    if a:\n        pass\n    elif b:\n        pass\n    else:\n        pass\n", 3),
+        ("    if a and b or c:\n        return 1\n", 2),
         ("    for x in y:\n        while x:\n            pass\n", 3),
-        ("    try:\n        pass\n    except E:\n        pass\n", 2),
-        ("    return [x for x in y if x]\n", 3),
+        ("    try:\n        pass\n    except E:\n        pass\n    except F:\n        pass\n", 3),
+        ("    return [x for x in y if x]\n", 1),
         ("    match a:\n        case 1:\n            pass\n        case _:\n            pass\n", 3),
-        ("    def inner():\n        if a:\n            pass\n    return 1 if a else 2\n", 2),
+        ("    def inner():\n        if a:\n            pass\n    return 1 if a else 2\n", 3),
+        ("    try:\n        pass\n    except E:\n        pass\n    else:\n        pass\n", 3),
     ],
 )
-def test_complexity_counts_each_decision_point(body: str, score: int) -> None:
+def test_complexity_counts_the_decision_points_ruffs_c901_counts(body: str, score: int) -> None:
     tree = ast.parse("def f(a, b, c, y):\n" + body)
     node = tree.body[0]
     assert isinstance(node, ast.FunctionDef)

@@ -33,29 +33,28 @@ class Measure(NamedTuple):
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.IfExp, ast.ExceptHandler)
+_TRIES = (ast.Try, ast.TryStar)
+_BRANCHES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.match_case)
 
 
 def complexity(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
-    """McCabe's cyclomatic complexity of one function, nested functions and classes left out.
-
-    1, plus one per ``if``/``elif``, loop, ``except``, conditional expression, ``case``,
-    comprehension ``for`` and ``if``, and one per extra operand of ``and``/``or``.
+    """McCabe's cyclomatic complexity of one function, counted as ruff's C901 and mccabe
+    count it: 1, plus one per ``if``/``elif``, ``for``, ``while``, ``except``, ``try``'s
+    ``else`` and ``case``.
+    Boolean operators, conditional expressions and comprehensions do not count; a nested
+    function adds its own complexity (it is also measured on its own); a nested class not.
     """
     score = 1
     stack: list[ast.AST] = list(ast.iter_child_nodes(function))
     while stack:
         node = stack.pop()
-        if isinstance(node, (*_FUNCTIONS, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, _FUNCTIONS):
+            score += complexity(node)  # as mccabe: a nested function's paths are its parent's
             continue
-        if isinstance(node, _BRANCHES):
+        if isinstance(node, (ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, _BRANCHES) or (isinstance(node, _TRIES) and node.orelse):
             score += 1
-        elif isinstance(node, ast.BoolOp):
-            score += len(node.values) - 1
-        elif isinstance(node, ast.match_case):
-            score += 1
-        elif isinstance(node, ast.comprehension):
-            score += 1 + len(node.ifs)
         stack.extend(ast.iter_child_nodes(node))
     return score
 

@@ -54,8 +54,11 @@ def _scope(files: list[str]) -> str:
 
 
 def _tool_error(result: ToolResult) -> str:
-    lines = (result.stderr or result.stdout).strip().splitlines()
-    return f"exited {result.returncode}: {lines[-1] if lines else 'no output'}"
+    """The exit code and the line that says why: the first naming an error, else the last."""
+    lines = [line.strip() for line in (result.stderr or result.stdout).strip().splitlines()]
+    errors = [line for line in lines if "error" in line.lower()]
+    why = errors[0] if errors else lines[-1] if lines else "no output"
+    return f"exited {result.returncode}: {why}"
 
 
 def ruff_check(project: Project, budget: float) -> StepResult:
@@ -168,7 +171,8 @@ _PIV_LINE = re.compile(r"^piv: .*$", re.MULTILINE)
 def _pytest(project: Project, budget: float, name: str, files: list[str]) -> StepResult:
     started = time.perf_counter()
     target = project.target
-    argv = [target.python, "-m", "pytest", "--piv", "-q", "-rfE", *files]
+    # -p piv: the plugin even where addopts say -p no:piv or autoloading is off
+    argv = [target.python, "-m", "pytest", "-p", "piv", "--piv", "-q", "-rfE", *files]
     result = run_tool(argv, cwd=target.root, timeout=budget)
     if result.timed_out:
         return _overran(name, result, budget, started)
