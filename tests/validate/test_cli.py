@@ -210,3 +210,17 @@ def test_a_missing_ruff_is_one_line_naming_it_and_how_to_install_it(
         "piv: error: ruff is not installed or not on PATH (hint: pip install ruff)\n"
     )
     assert "ruff-check   missing" in done.stdout
+
+
+def test_staged_files_with_unstaged_changes_are_named_since_their_work_tree_copy_is_checked(
+    repo: Repo,
+) -> None:
+    repo.write("src/shop/cart.py", "X = 1\n")
+    subprocess.run(["git", "add", "src/shop/cart.py"], cwd=repo.path, check=True)
+    repo.write("src/shop/cart.py", "X = 2\n")
+    code, out = repo.piv("validate", "--preset", "minimal", "--staged")
+    assert code == 0
+    assert out.splitlines()[1] == (
+        "piv validate: note: src/shop/cart.py also has unstaged changes: its work-tree copy"
+        " was validated (hint: the pre-commit framework stashes them first)"
+    )
