@@ -366,3 +366,8 @@ def hooks_dir(root: Path) -> Path:
     """Where git looks for hooks in the repository at ``root`` (``core.hooksPath`` honoured)."""
     path = Path(_git(root, "rev-parse", "--git-path", "hooks").strip())
     return path if path.is_absolute() else root / path
+
+
+def unstaged_files(root: Path) -> list[str]:
+    """Files whose work-tree copy differs from the index (modified or deleted)."""
+    return sorted(_z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames")))

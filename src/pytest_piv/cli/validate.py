@@ -19,10 +19,24 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _echo_text(preset: str, target: Target, results: list[StepResult], seconds: float) -> None:
+def _unstaged_notes(root: Path, selected: tuple[str, ...]) -> list[str]:
+    """The staged files whose work-tree copy, not the staged one, is what the tools read."""
+    dirty = sorted(set(vcs.unstaged_files(root)) & set(selected))
+    return [
+        f"{path} also has unstaged changes: its work-tree copy was validated"
+        " (hint: the pre-commit framework stashes them first)"
+        for path in dirty
+    ]
+
+
+def _echo_text(
+    preset: str, target: Target, results: list[StepResult], seconds: float, notes: list[str]
+) -> None:
     scope = "all files" if target.all_files else _count(len(target.files), "file")
     click.echo(f"piv validate: preset {preset} on {scope}")
-    width = max(len(r.name) for r in results)
+    for note in notes:
+        click.echo(f"piv validate: note: {note}")
+    width = max((len(r.name) for r in results), default=0)
     for r in results:
         line = f"  {r.name:<{width}}  {r.verdict:<7} {r.seconds:6.2f}s  "
         line += _count(len(r.findings), "finding")
@@ -83,6 +97,7 @@ def validate_command(
         python=project_python(root, settings),
         in_git=vcs.in_git(root),
     )
+    notes = _unstaged_notes(root, selected) if staged else []
     started = time.perf_counter()
     results = run_steps(plan(Project(target), chosen), settings.jobs)
     seconds = time.perf_counter() - started
@@ -96,8 +111,9 @@ def validate_command(
                 "seconds": round(seconds, 3),
                 "exit_code": code,
                 "steps": [r.as_dict() for r in results],
+                "notes": notes,
             }
         )
     else:
-        _echo_text(chosen, target, results, seconds)
+        _echo_text(chosen, target, results, seconds, notes)
     return code
