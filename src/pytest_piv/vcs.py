@@ -294,14 +294,13 @@ def project_files(root: Path) -> list[str]:
     return sorted({p for p in _z_paths(listed) if (root / p).is_file()})
 
 
-def changed_files(root: Path) -> tuple[list[str], list[str]]:
-    """``(changed, deleted)`` relative to HEAD: staged, unstaged and untracked-not-ignored.
-
-    In a repository without a commit every listed file is changed.
+def changed_files(root: Path, base: str = "HEAD") -> tuple[list[str], list[str]]:
+    """``(changed, deleted)`` relative to ``base``: committed since, staged, unstaged and
+    untracked-not-ignored. In a repository without a commit every listed file is changed.
     """
     if _work_tree_and_head(root)[1] is None:
         return project_files(root), []
-    diff = _z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames", "HEAD", "--"))
+    diff = _z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames", base, "--"))
     others = _z_paths(_git(root, "ls-files", "-z", "--others", "--exclude-standard"))
     changed = sorted({p for p in (*diff, *others) if (root / p).is_file()})
     deleted = sorted({p for p in diff if not (root / p).exists()})
@@ -371,3 +370,9 @@ def hooks_dir(root: Path) -> Path:
 def unstaged_files(root: Path) -> list[str]:
     """Files whose work-tree copy differs from the index (modified or deleted)."""
     return sorted(_z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames")))
+
+
+def resolve_commit(root: Path, ref: str) -> str | None:
+    """The commit id ``ref`` names, or None when it names none."""
+    done = _run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return done.stdout.strip() or None if done.returncode == 0 else None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_piv.cli import main
 from pytest_piv.config import load_config
 from pytest_piv.validate.project import Project, Target, select_files
 from pytest_piv.validate.steps import affected_tests
@@ -173,3 +174,20 @@ def test_mypy_over_its_budget_is_reported_as_such_and_never_hangs(tmp_path: Path
     assert isinstance(steps, list)
     assert code == 1
     assert (steps[0]["verdict"], steps[0]["detail"]) == ("timeout", "over its budget of 0.05s")
+
+
+def test_base_judges_committed_changes_against_an_older_commit(shop: Repo) -> None:
+    shop.write("src/shop/legacy.py", LONG)
+    shop.commit("feat: legacy")
+    # nothing changed since HEAD, so nothing to judge
+    assert shop.validate_json("--preset", "gated")[1]["files"] == []
+    code, out = shop.piv("validate", "--preset", "gated", "--base", "HEAD~1")
+    assert code == 1
+    assert "src/shop/legacy.py:1:1: PIV101 function long_one is 62 lines long (max 50)" in out
+    code, out = shop.piv("validate", "--preset", "gated", "--base", "HEAD")
+    assert code == 0
+
+
+def test_an_unknown_base_is_a_usage_error(shop: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(shop.path), "validate", "--base", "nope"]) == 2
+    assert capsys.readouterr().err.startswith("piv: error: --base 'nope': not a commit of")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -58,6 +59,12 @@ def _echo_text(
 @click.option("--changed", is_flag=True, help="the files changed since HEAD (the default)")
 @click.option("--staged", is_flag=True, help="the files staged for the next commit")
 @click.option("--all-files", is_flag=True, help="every file of the project")
+@click.option(
+    "--base",
+    default=None,
+    help="judge against this commit instead of HEAD: files changed since it, and only"
+    " findings it did not have (default: HEAD, or pre-commit's PRE_COMMIT_FROM_REF at pre-push)",
+)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_context
@@ -67,6 +74,7 @@ def validate_command(
     changed: bool,
     staged: bool,
     all_files: bool,
+    base: str | None,
     as_json: bool,
     files: tuple[Path, ...],
 ) -> int:
@@ -86,7 +94,10 @@ def validate_command(
             " (or a preset of [tool.piv.validate.presets])"
         )
     root = piv.root
-    selected, deleted = select_files(root, tuple(str(f) for f in files), all_files, staged)
+    base = base or os.environ.get("PRE_COMMIT_FROM_REF") or "HEAD"
+    if vcs.in_git(root) and vcs.resolve_commit(root, base) is None and base != "HEAD":
+        raise UsageError(f"--base {base!r}: not a commit of {root} (expected a branch, tag or sha)")
+    selected, deleted = select_files(root, tuple(str(f) for f in files), all_files, staged, base)
     target = Target(
         root=root,
         files=selected,
@@ -96,6 +107,7 @@ def validate_command(
         roles=piv.roles,
         python=project_python(root, settings),
         in_git=vcs.in_git(root),
+        base=base,
     )
     notes = _unstaged_notes(root, selected) if staged else []
     started = time.perf_counter()

@@ -21,12 +21,13 @@ from configparser import ConfigParser, Error
 from pathlib import Path
 from typing import NamedTuple
 
-from pytest_piv.baselines.worktree import checkout, head
+from pytest_piv.baselines.worktree import checkout
 from pytest_piv.errors import VcsError
 from pytest_piv.tools import run_tool
 from pytest_piv.validate.findings import Finding, new_findings, parse_mypy
 from pytest_piv.validate.project import Project, Target, tool_command
 from pytest_piv.validate.runner import StepResult, Verdict, judged
+from pytest_piv.vcs import resolve_commit
 
 OUTPUT_FLAGS = (
     "--show-column-numbers",
@@ -139,8 +140,9 @@ def _run(
 def _baseline(
     target: Target, files: Sequence[str], budget: float
 ) -> tuple[list[Finding] | None, str]:
-    """The errors the same files had at HEAD (cached by HEAD and the file set)."""
-    commit = head(target.root)
+    """The errors the same files had at the base, HEAD by default (cached by the base's
+    commit and the file set)."""
+    commit = resolve_commit(target.root, target.base)
     if commit is None:
         return [], ""
     key = hashlib.sha1("\0".join([commit, *files]).encode(), usedforsecurity=False).hexdigest()
@@ -154,15 +156,15 @@ def _baseline(
     if key in cached:
         return [Finding(*row) for row in cached[key]], ""  # type: ignore[arg-type]
     try:
-        with checkout(target.root, "HEAD") as tree:
+        with checkout(target.root, commit) as tree:
             present = [f for f in files if (tree / f).is_file()]
             if not present:
                 return [], ""
             found, why = _run(target, tree, present, budget, target.cache_dir / "mypy-head-cache")
     except VcsError as exc:
-        return None, f"no baseline at HEAD ({exc})"
+        return None, f"no baseline at {target.base} ({exc})"
     if found is None:
-        return None, f"baseline at HEAD: {why}"
+        return None, f"baseline at {target.base}: {why}"
     target.cache_dir.mkdir(parents=True, exist_ok=True)
     cached = {key: [list(f) for f in found]}  # one entry: the HEAD and files of this change
     cache_file.write_text(json.dumps(cached), encoding="utf-8")
@@ -190,7 +192,7 @@ def scoped_mypy(project: Project, budget: float) -> StepResult:
             return StepResult("mypy", verdict, _since(started), tuple(found), why)
         found = new_findings(found, before)
         if before:
-            detail += f", {len(before)} errors already at HEAD not reported"
+            detail += f", {len(before)} errors already at {target.base} not reported"
     return StepResult("mypy", judged(bool(found)), _since(started), tuple(found), detail)
 
 

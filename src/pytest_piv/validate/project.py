@@ -74,6 +74,8 @@ class Target(NamedTuple):
     roles: FileRoles
     python: str
     in_git: bool
+    #: what existing findings are judged against: HEAD, or the base of a push
+    base: str = "HEAD"
 
     @property
     def python_files(self) -> tuple[str, ...]:
@@ -85,7 +87,7 @@ class Target(NamedTuple):
 
 
 def select_files(
-    root: Path, files: tuple[str, ...], all_files: bool, staged: bool = False
+    root: Path, files: tuple[str, ...], all_files: bool, staged: bool = False, base: str = "HEAD"
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``(files, deleted)``: the given files, every project file, or what changed."""
     if files:
@@ -113,7 +115,7 @@ def select_files(
         return tuple(found), ()
     if all_files:
         return tuple(vcs.project_files(root)), ()
-    changed, deleted = vcs.staged_files(root) if staged else vcs.changed_files(root)
+    changed, deleted = vcs.staged_files(root) if staged else vcs.changed_files(root, base)
     return tuple(f for f in changed if (root / f).is_file()), tuple(deleted)
 
 

@@ -107,7 +107,7 @@ def gate_violations(project: Project) -> tuple[list[Measure], int]:
     if not target.in_git:
         return current, 0
     changed = [*selected, *(f for f in target.deleted if f.endswith(".py"))]
-    old = vcs.head_texts(target.root, changed)
+    old = vcs.head_texts(target.root, changed, target.base)
     baseline = [
         m for f, text in old.items() if text is not None for m in file_measures(f, text, gates)
     ]
