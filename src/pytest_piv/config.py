@@ -25,6 +25,7 @@ from pytest_piv.coverage.settings import (
 from pytest_piv.errors import ConfigError
 from pytest_piv.paths import FileRoles, glob_problem, inside
 from pytest_piv.report.text import printable
+from pytest_piv.validate.settings import ValidateSettings, parse_validate
 
 RgrMode = Literal["enforce", "warn", "off"]
 RgrPolicy = Literal["strict", "standard", "lenient"]
@@ -57,6 +58,7 @@ class PivConfig(NamedTuple):
     rgr: RgrConfig = RgrConfig()
     coverage: CoverageSettings = CoverageSettings()
     bench: BenchSettings = BenchSettings()
+    validate: ValidateSettings = ValidateSettings()
     origins: Mapping[str, str] = EMPTY_ORIGINS
 
     @property
@@ -76,6 +78,7 @@ class PivConfig(NamedTuple):
             "rgr.cache": self.rgr.cache,
             **coverage_values(self.coverage),
             **self.bench.values(),
+            **self.validate.values(),
         }
 
 
@@ -297,6 +300,10 @@ def load_config(
     coverage = parse_coverage_table(coverage_table, "pyproject.toml")
     coverage = _coverage_overrides(coverage, env, flags, origins)
     bench, bench_origins = _bench_settings(pyproject.pop("bench", None), env, flags)
+    validate_table, gates_table = pyproject.pop("validate", {}), pyproject.pop("gates", {})
+    validate = _validate_settings(validate_table, gates_table)
+    origins.update({f"validate.{key}": "pyproject.toml" for key in validate_table})
+    origins.update({"gates": "pyproject.toml"} if gates_table else {})
 
     for key, value in _flatten(pyproject, "pyproject.toml").items():
         raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")
@@ -336,8 +343,17 @@ def load_config(
         ),
         coverage=coverage,
         bench=bench,
+        validate=validate,
         origins={**origins, **bench_origins},
     )
+
+
+def _validate_settings(table: object, gates: object) -> ValidateSettings:
+    """``[tool.piv.validate]`` and ``[tool.piv.gates]`` (``piv validate`` and the hooks)."""
+    for name, value in (("validate", table), ("gates", gates)):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"[tool.piv] {name}", value, "a table", "pyproject.toml")
+    return parse_validate(table, gates, "pyproject.toml")  # type: ignore[arg-type]
 
 
 def _parse(option: Option, value: object, origin: str) -> object:

@@ -357,3 +357,100 @@ def ref_problem(ref: str) -> str | None:
     if len(ref) > MAX_REF_LENGTH:
         return f"a git ref has at most {MAX_REF_LENGTH} characters"
     return None
+
+
+# -- what changed, for `piv validate` and the commit hooks ------------------------------
+
+
+def _z_paths(text: str) -> list[str]:
+    return [p for p in text.split("\0") if p]
+
+
+def project_files(root: Path) -> list[str]:
+    """Tracked and untracked-not-ignored files that exist in the work tree."""
+    listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    return sorted({p for p in _z_paths(listed) if (root / p).is_file()})
+
+
+def changed_files(root: Path, base: str = "HEAD") -> tuple[list[str], list[str]]:
+    """``(changed, deleted)`` relative to ``base``: committed since, staged, unstaged and
+    untracked-not-ignored. In a repository without a commit every listed file is changed.
+    """
+    if _work_tree_and_head(root)[1] is None:
+        return project_files(root), []
+    diff = _z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames", base, "--"))
+    others = _z_paths(_git(root, "ls-files", "-z", "--others", "--exclude-standard"))
+    changed = sorted({p for p in (*diff, *others) if (root / p).is_file()})
+    deleted = sorted({p for p in diff if not (root / p).exists()})
+    return changed, deleted
+
+
+def staged_files(root: Path) -> tuple[list[str], list[str]]:
+    """``(staged, deleted)``: what the next commit changes (from the index); one git process.
+
+    In a repository without a commit every file in the index is staged.
+    """
+    done = _run_git(root, "diff", "-z", "--cached", "--name-status", "--no-renames", "HEAD")
+    if done.returncode != 0:
+        return sorted(_z_paths(_git(root, "ls-files", "-z", "--cached"))), []
+    fields = _z_paths(done.stdout)
+    pairs = list(zip(fields[::2], fields[1::2], strict=True))
+    staged = sorted(path for status, path in pairs if status != "D")
+    return staged, sorted(path for status, path in pairs if status == "D")
+
+
+_INDEX_ENTRY = re.compile(r"([0-7]+) ([0-9a-f]+) 0\t([^\0]+)\0")
+
+
+def index_blobs(root: Path) -> dict[str, str]:
+    """``{path: blob id}`` of every file in the index (stage 0): the staged content."""
+    listing = _git(root, "ls-files", "-z", "-s")
+    return {path: blob for mode, blob, path in _INDEX_ENTRY.findall(listing) if mode != "160000"}
+
+
+def head_texts(root: Path, paths: list[str], ref: str = "HEAD") -> dict[str, str | None]:
+    """The text of each path at ``ref`` (None where it did not exist): one git process."""
+    if not paths or _work_tree_and_head(root)[1] is None:
+        return dict.fromkeys(paths)
+    request = "".join(f"{ref}:{p}\n" for p in paths)
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            input=request.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            env=_git_env(),
+        )
+    except FileNotFoundError:
+        raise VcsError("git is not installed") from None
+    out = done.stdout
+    texts: dict[str, str | None] = {}
+    position = 0
+    for path in paths:
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        position = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            texts[path] = out[position : position + size].decode("utf-8", "replace")
+            position += size + 1
+        else:
+            texts[path] = None
+    return texts
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for hooks in the repository at ``root`` (``core.hooksPath`` honoured)."""
+    path = Path(_git(root, "rev-parse", "--git-path", "hooks").strip())
+    return path if path.is_absolute() else root / path
+
+
+def unstaged_files(root: Path) -> list[str]:
+    """Files whose work-tree copy differs from the index (modified or deleted)."""
+    return sorted(_z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames")))
+
+
+def resolve_commit(root: Path, ref: str) -> str | None:
+    """The commit id ``ref`` names, or None when it names none."""
+    done = _run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return done.stdout.strip() or None if done.returncode == 0 else None

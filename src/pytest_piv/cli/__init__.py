@@ -29,6 +29,8 @@ COMMANDS = {
     "config": ("pytest_piv.cli.config_cmd", "config_group"),
     "coverage": ("pytest_piv.cli.coverage", "coverage_group"),
     "bench": ("pytest_piv.cli.bench", "bench_group"),
+    "validate": ("pytest_piv.cli.validate", "validate_command"),
+    "hooks": ("pytest_piv.cli.hooks", "hooks_group"),
 }
 
 

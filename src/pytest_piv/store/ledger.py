@@ -709,3 +709,12 @@ def open_violations(conn: sqlite3.Connection) -> list[OpenViolation]:
         )
     ]
     return per_test + run_wide
+
+
+def runs_of_tree(conn: sqlite3.Connection, tree_id: str, limit: int = 50) -> list[RunRow]:
+    """The runs that saw exactly this tree state, newest first (the commit hooks' evidence)."""
+    rows = conn.execute(
+        f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.tree_id = ? ORDER BY r.id DESC LIMIT ?",
+        (tree_id, limit),
+    ).fetchall()
+    return [_run_row(r) for r in rows]

@@ -1,0 +1,218 @@
+"""The mypy steps: whole-project correctness for a scoped change, and whole-project mypy.
+
+The scoped step checks the changed files plus the project modules that import them
+(reverse imports, ``[tool.piv.validate] importer_depth`` steps, default 1), so a changed
+signature that breaks an unchanged caller is reported. mypy follows imports as the project
+configured it; only errors in the checked files are kept. When there are errors, the same
+files are checked at HEAD in a temporary git worktree (cached per HEAD and file set) and
+only errors HEAD did not have are reported: debt in untouched code is not newly reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import time
+import tomllib
+from collections.abc import Sequence
+from configparser import ConfigParser, Error
+from pathlib import Path
+from typing import NamedTuple
+
+from pytest_piv.baselines.worktree import checkout
+from pytest_piv.errors import VcsError
+from pytest_piv.tools import run_tool
+from pytest_piv.validate.findings import Finding, new_findings, parse_mypy
+from pytest_piv.validate.project import Project, Target, tool_command
+from pytest_piv.validate.runner import StepResult, Verdict, judged
+from pytest_piv.vcs import resolve_commit
+
+OUTPUT_FLAGS = (
+    "--show-column-numbers",
+    "--show-error-codes",
+    "--no-pretty",
+    "--no-color-output",
+    "--no-error-summary",
+)
+
+
+def mypy_targets(project: Project) -> list[str]:
+    """The changed Python files and their reverse importers (paths, sorted), as far as
+    the project's mypy configuration checks them (its ``files`` and ``exclude``)."""
+    target = project.target
+    graph = project.graph
+    changed = {project.module_of(p) for p in target.python_files if p.endswith(".py")}
+    changed |= {project.module_of(p) for p in target.deleted if p.endswith(".py")}
+    importers = graph.reverse_closure(changed, target.settings.importer_depth)
+    paths = {*target.python_files, *(graph.files[m] for m in importers if m in graph.files)}
+    scope = mypy_scope(target.root)
+    return sorted(p for p in paths if scope.covers(p))
+
+
+class MypyScope(NamedTuple):
+    """What the project's mypy configuration checks: ``files`` and ``exclude``."""
+
+    files: tuple[str, ...] | None = None
+    exclude: str | None = None
+
+    def covers(self, path: str) -> bool:
+        """Whether a whole-project ``mypy`` would check ``path``."""
+        if self.files is not None and not any(
+            path == f or path.startswith(f"{f}/") or f in (".", "")
+            for f in (f.strip().rstrip("/").removeprefix("./") for f in self.files)
+        ):
+            return False
+        return self.exclude is None or re.search(self.exclude, path) is None
+
+
+def _patterns(value: object) -> str | None:
+    if isinstance(value, list):
+        return "|".join(f"(?:{v})" for v in value if isinstance(v, str)) or None
+    if isinstance(value, str) and value.strip():
+        return "|".join(f"(?:{v.strip()})" for v in value.strip().splitlines() if v.strip())
+    return None
+
+
+def _file_list(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return None
+
+
+def _ini_scope(path: Path) -> MypyScope | None:
+    parser = ConfigParser()
+    try:
+        if not parser.read(path, encoding="utf-8") or not parser.has_section("mypy"):
+            return None
+    except Error:
+        return None
+    section = parser["mypy"]
+    return MypyScope(_file_list(section.get("files")), _patterns(section.get("exclude")))
+
+
+def mypy_scope(root: Path) -> MypyScope:
+    """The ``files`` and ``exclude`` of the project's mypy configuration, where mypy reads
+    it: ``mypy.ini``, ``.mypy.ini``, ``pyproject.toml``, ``setup.cfg`` (first found)."""
+    for name in ("mypy.ini", ".mypy.ini"):
+        found = _ini_scope(root / name)
+        if found is not None:
+            return found
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            data = {}
+        table = data.get("tool", {}).get("mypy")
+        if isinstance(table, dict):
+            return MypyScope(_file_list(table.get("files")), _patterns(table.get("exclude")))
+    return _ini_scope(root / "setup.cfg") or MypyScope()
+
+
+def _argv(target: Target, files: Sequence[str], cache_dir: Path | None) -> list[str]:
+    command, beside = tool_command("mypy", target.python)
+    argv = [command, *OUTPUT_FLAGS]
+    if not beside and target.python != sys.executable:
+        argv += ["--python-executable", target.python]
+    if cache_dir is not None:
+        argv += ["--cache-dir", str(cache_dir)]
+    return [*argv, *files]
+
+
+def _run(
+    target: Target, cwd: Path, files: Sequence[str], budget: float, cache: Path | None
+) -> tuple[list[Finding] | None, str]:
+    """mypy's errors, or None with the reason when it overran or crashed."""
+    result = run_tool(_argv(target, files, cache), cwd=cwd, timeout=budget)
+    if result.timed_out:
+        return None, f"over its budget of {budget:g}s"
+    findings = parse_mypy(result.stdout, cwd)
+    if result.returncode not in (0, 1) or (result.returncode == 1 and not findings):
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        return None, f"mypy exited {result.returncode}: {lines[-1] if lines else 'no output'}"
+    return findings, ""
+
+
+def _baseline(
+    target: Target, files: Sequence[str], budget: float
+) -> tuple[list[Finding] | None, str]:
+    """The errors the same files had at the base, HEAD by default (cached by the base's
+    commit and the file set)."""
+    commit = resolve_commit(target.root, target.base)
+    if commit is None:
+        return [], ""
+    key = hashlib.sha1("\0".join([commit, *files]).encode(), usedforsecurity=False).hexdigest()
+    cache_file = target.cache_dir / "mypy-baseline.json"
+    cached: dict[str, list[list[object]]] = {}
+    if cache_file.is_file():
+        try:
+            cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            cached = {}
+    if key in cached:
+        return [Finding(*row) for row in cached[key]], ""  # type: ignore[arg-type]
+    try:
+        with checkout(target.root, commit) as tree:
+            present = [f for f in files if (tree / f).is_file()]
+            if not present:
+                return [], ""
+            found, why = _run(target, tree, present, budget, target.cache_dir / "mypy-head-cache")
+    except VcsError as exc:
+        return None, f"no baseline at {target.base} ({exc})"
+    if found is None:
+        return None, f"baseline at {target.base}: {why}"
+    target.cache_dir.mkdir(parents=True, exist_ok=True)
+    cached = {key: [list(f) for f in found]}  # one entry: the HEAD and files of this change
+    cache_file.write_text(json.dumps(cached), encoding="utf-8")
+    return found, ""
+
+
+def scoped_mypy(project: Project, budget: float) -> StepResult:
+    """The ``mypy`` step of the standard preset."""
+    started = time.perf_counter()
+    target = project.target
+    files = mypy_targets(project)
+    if not files:
+        return StepResult("mypy", "skip", 0.0, (), "no Python file changed")
+    found, why = _run(target, target.root, files, budget, None)
+    if found is None:
+        return StepResult("mypy", _failed(why), _since(started), (), why)
+    checked = set(files)
+    found = [f for f in found if f.path in checked]
+    detail = f"{len(files)} files: {len(target.python_files)} changed + importers"
+    if found and target.in_git and not target.all_files:
+        left = budget - (time.perf_counter() - started)
+        before, why = _baseline(target, files, max(left, 1.0))
+        if before is None:
+            verdict = _failed(why)
+            return StepResult("mypy", verdict, _since(started), tuple(found), why)
+        found = new_findings(found, before)
+        if before:
+            detail += f", {len(before)} errors already at {target.base} not reported"
+    return StepResult("mypy", judged(bool(found)), _since(started), tuple(found), detail)
+
+
+def project_mypy(project: Project, budget: float) -> StepResult:
+    """The ``mypy-project`` step: mypy over the whole project as it is configured."""
+    started = time.perf_counter()
+    target = project.target
+    files: list[str] = [] if mypy_scope(target.root).files is not None else ["."]
+    found, why = _run(target, target.root, files, budget, None)
+    if found is None:
+        verdict = _failed(why)
+        return StepResult("mypy-project", verdict, _since(started), (), why)
+    return StepResult(
+        "mypy-project", judged(bool(found)), _since(started), tuple(found), "whole project"
+    )
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def _failed(why: str) -> Verdict:
+    return "timeout" if "budget" in why else "fail"
