@@ -79,8 +79,10 @@ class Checkpoint:
 
     @property
     def id(self) -> str:
-        """What ``piv rollback`` and ``piv resume`` take: ``<branch>/<n>``."""
-        return f"{self.branch}/{self.number}"
+        """What ``piv rollback`` and ``piv resume`` take: ``<branch>/<n>`` (a safety
+        snapshot: ``safety/<branch>/<n>``)."""
+        kind = "safety/" if self.ref.startswith(SAFETY) else ""
+        return f"{kind}{self.branch}/{self.number}"
 
     @property
     def subject(self) -> str:

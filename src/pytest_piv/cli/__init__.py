@@ -30,6 +30,10 @@ COMMANDS = {
     "config": ("pytest_piv.cli.config_cmd", "config_group"),
     "coverage": ("pytest_piv.cli.coverage", "coverage_group"),
     "bench": ("pytest_piv.cli.bench", "bench_group"),
+    "checkpoint": ("pytest_piv.cli.checkpoint", "checkpoint_group"),
+    "checkpoints": ("pytest_piv.cli.checkpoint", "checkpoints_command"),
+    "rollback": ("pytest_piv.cli.checkpoint", "rollback_command"),
+    "resume": ("pytest_piv.cli.checkpoint", "resume_command"),
 }
 
 
