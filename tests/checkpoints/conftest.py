@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pytest_piv import gitplumbing
+from pytest_piv.cli import main
 
 #: what a file is, for a byte-exact comparison: kind, content (or link target), exec bit
 Entry = tuple[str, bytes, bool]
@@ -76,3 +80,38 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def opened(repo: Path) -> gitplumbing.Repo:
     return gitplumbing.open_repo(repo)
+
+
+@dataclass
+class Piv:
+    """``piv`` run in-process through :func:`pytest_piv.cli.main`, against one repository."""
+
+    root: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(["--root", str(self.root), *args])
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+    def json(self, *args: str, code: int = 0) -> Any:
+        exit_code, out, err = self(*args, "--json")
+        assert exit_code == code, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def piv(repo: Path, capsys: pytest.CaptureFixture[str]) -> Piv:
+    return Piv(repo, capsys)
+
+
+def refs(root: Path, prefix: str = "refs/piv/") -> list[str]:
+    return git(root, "for-each-ref", "--format=%(refname)", prefix).split()
+
+
+def trailers(root: Path, commit: str) -> dict[str, str]:
+    """The trailers of *commit*, read back with ``git interpret-trailers --parse``."""
+    message = git(root, "log", "-1", "--format=%B", commit)
+    parsed = git(root, "interpret-trailers", "--parse", stdin=message)
+    return dict(line.split(": ", 1) for line in parsed.splitlines())
