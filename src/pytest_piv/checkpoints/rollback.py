@@ -5,9 +5,10 @@ of the current state on ``refs/piv/safety/<branch>/<n>`` (including any ignored 
 rollback would overwrite); write a journal; delete the files the checkpoint does not have,
 write those it has differently (content, mode, symlink); check that the working tree now
 is the checkpoint's tree; remove the journal. Ignored files are never touched.
-``refs/piv/undo/<branch>`` points at the state before the last rollback, which is what
-``piv rollback --undo`` returns to. A rollback killed half-way is completed by running it
-again; the journal keeps the undo target of the interrupted one.
+``refs/piv/undo/<branch>`` points at the state before the last rollback that changed
+something, which is what ``piv rollback --undo`` returns to. A rollback killed half-way
+is completed by running it again; the journal keeps the undo target of the interrupted
+one.
 """
 
 from __future__ import annotations
@@ -58,9 +59,14 @@ def rollback(repo: git.Repo, target: Checkpoint) -> RolledBack:
         force=force,
     )
     assert safety is not None  # skip_unchanged is off: a snapshot is always taken
-    undo_target = interrupted.get("undo", safety.checkpoint.commit)
+    undo_ref = f"{UNDO_PREFIX}{current_branch(repo)}"
+    undo_target = interrupted.get("undo") or safety.checkpoint.commit
+    if not interrupted and safety.tree == target_tree:
+        # already there (e.g. a rerun after a rollback that was killed when done):
+        # undo keeps returning to the state before the rollback that changed files
+        undo_target = git.resolve(repo, undo_ref) or undo_target
     _write_journal(journal, {"undo": undo_target, "target": target.commit})
-    git.move_ref(repo, f"{UNDO_PREFIX}{current_branch(repo)}", undo_target, None)
+    git.move_ref(repo, undo_ref, undo_target, None)
     removed, written, skipped = _restore(repo, safety.tree, target_tree)
     index_restored = False
     if target.index_tree and target.head == git.head(repo):
