@@ -24,9 +24,10 @@ from pytest_piv.checkpoints.commit import (
     commit_on_branch,
     commit_wip,
 )
+from pytest_piv.checkpoints.listing import list_checkpoints
 from pytest_piv.checkpoints.model import Checkpoint, format_message, tag_name
 from pytest_piv.checkpoints.progress import Progress, read_progress
-from pytest_piv.checkpoints.snapshot import Snapshot, rewrite, take_snapshot
+from pytest_piv.checkpoints.snapshot import Snapshot, current_branch, rewrite, take_snapshot
 from pytest_piv.checkpoints.validation import ValidationSummary, validate
 from pytest_piv.tools import ToolMissingError
 
@@ -48,6 +49,10 @@ class Options:
     tag: bool = True
     verify: bool = True
     db: Path = Path(".piv/piv.db")
+    #: exit 0 instead of 6 when there is nothing to checkpoint (for hooks)
+    if_changed: bool = False
+    #: checkpoint only when the last run's phase is this one, once per run (for hooks)
+    on_phase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,9 @@ def run_checkpoint(root: Path, options: Options, validator: Validator = validate
         return Outcome(EXIT_COMMITTED, ("checkpoint skipped: already inside a checkpoint",))
     repo = git.open_repo(root)
     progress = read_progress(options.db)
+    skip = _skip_for_phase(repo, options, progress)
+    if skip:
+        return Outcome(EXIT_COMMITTED, (f"checkpoint skipped: {skip}",), progress=progress)
     snapshot = take_snapshot(
         repo,
         subject="piv checkpoint {number} of {branch}",
@@ -93,12 +101,28 @@ def run_checkpoint(root: Path, options: Options, validator: Validator = validate
         skip_unchanged=True,
     )
     if snapshot is None:
-        return Outcome(EXIT_NOTHING, ("nothing to checkpoint: the work tree equals HEAD",))
+        code = EXIT_COMMITTED if options.if_changed else EXIT_NOTHING
+        return Outcome(code, ("nothing to checkpoint: the work tree equals HEAD",))
     return _after_snapshot(repo, root, snapshot, options, validator, progress)
+
+
+def _skip_for_phase(repo: git.Repo, options: Options, progress: Progress) -> str | None:
+    """Why ``--on-phase`` skips this checkpoint, or None."""
+    if not options.on_phase:
+        return None
+    if (progress.phase or "").upper() != options.on_phase.upper():
+        return f"the last run's phase is {progress.phase or 'unknown'}, not {options.on_phase}"
+    branch = current_branch(repo)
+    mine = [c for c in list_checkpoints(repo) if c.branch == branch]
+    if mine and progress.run is not None and mine[-1].trailers.get("Piv-Run") == str(progress.run):
+        return f"run {progress.run} has a checkpoint already ({mine[-1].id})"
+    return None
 
 
 def _trailers(options: Options, progress: Progress, validation: str) -> dict[str, str]:
     found = {"Piv-Kind": "checkpoint", "Piv-Phase": progress.phase or "unknown"}
+    if progress.run is not None:
+        found["Piv-Run"] = str(progress.run)
     if options.message:
         found["Piv-Message"] = " ".join(options.message.split())
     found["Piv-Validation"] = validation
@@ -119,6 +143,8 @@ def _after_snapshot(
     def settle(extra: dict[str, str], validation: ValidationSummary) -> Checkpoint:
         trailers = {**checkpoint.trailers, "Piv-Phase": progress.phase or "unknown",
                     "Piv-Validation": validation.trailer, **extra}  # fmt: skip
+        if progress.run is not None:
+            trailers["Piv-Run"] = str(progress.run)
         body = "\n".join([*validation.lines(), "", *progress.lines()])
         return rewrite(repo, checkpoint, format_message(checkpoint.subject, body, trailers))
 

@@ -51,6 +51,15 @@ def _emit(lines: tuple[str, ...] | list[str], ok: bool) -> None:
 @click.option(
     "--no-verify", is_flag=True, help="skip the project's pre-commit and commit-msg hooks"
 )
+@click.option(
+    "--if-changed", is_flag=True, help="exit 0 (not 6) when there is nothing to checkpoint"
+)
+@click.option(
+    "--on-phase",
+    type=click.Choice(["RED", "GREEN", "REFACTOR"], case_sensitive=False),
+    default=None,
+    help="only when the last run is in this phase, once per run",
+)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_context
 def checkpoint_group(
@@ -62,6 +71,8 @@ def checkpoint_group(
     wip: bool,
     no_tag: bool,
     no_verify: bool,
+    if_changed: bool,
+    on_phase: str | None,
     as_json: bool,
 ) -> int:  # fmt: skip
     """Snapshot the work tree, validate, scan for secrets, commit and tag.
@@ -73,7 +84,7 @@ def checkpoint_group(
         return 0
     piv = project_config(ctx)
     options = flow.Options(message, not no_validate, preset, budget, wip, not no_tag,
-                           not no_verify, piv.db)  # fmt: skip
+                           not no_verify, piv.db, if_changed, on_phase)  # fmt: skip
     outcome = flow.run_checkpoint(piv.root, options)
     if as_json:
         echo_json(outcome.as_json())
