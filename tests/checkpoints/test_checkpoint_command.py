@@ -208,3 +208,52 @@ def test_an_unknown_checkpoint_is_a_one_line_usage_error(piv: Piv) -> None:
         assert code == 2
         assert err.count("\n") == 1
         assert "not found (expected an id such as 3 or main/3" in err
+
+
+def test_the_first_checkpoint_of_an_empty_repository_is_a_root_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(tmp_path, "init", "-q", "-b", "trunk")
+    git(tmp_path, "config", "user.email", "dev@example.com")
+    git(tmp_path, "config", "user.name", "dev")
+    (tmp_path / "a.txt").write_text("a\n")
+    code, out, err = Piv(tmp_path, capsys)("checkpoint", "--no-validate")
+    assert code == 0, err
+    assert out.startswith("checkpoint trunk/1: committed ")
+    assert git(tmp_path, "rev-list", "--count", "HEAD") == "1\n"
+    assert git(tmp_path, "show", "HEAD:a.txt") == "a\n"
+
+
+def test_a_checkpoint_on_a_detached_head_commits_there_and_tags_under_head(
+    repo: Path, piv: Piv
+) -> None:
+    git(repo, "switch", "-q", "--detach")
+    (repo / "a.txt").write_text("a\n")
+    code, out, _ = piv("checkpoint", "--no-validate")
+    assert code == 0
+    assert "tagged piv/cp/HEAD/1" in out
+    assert git(repo, "show", "HEAD:a.txt") == "a\n"
+    assert git(repo, "rev-parse", "main") != git(repo, "rev-parse", "HEAD")
+
+
+def test_a_submodule_is_recorded_by_its_commit_and_left_alone_by_rollback(
+    repo: Path, piv: Piv, tmp_path: Path
+) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    git(lib, "init", "-q", "-b", "main")
+    (lib / "l.txt").write_text("l\n")
+    git(lib, "add", "-A")
+    git(lib, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "lib")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "lib")
+    git(repo, "commit", "-qm", "add lib")
+    (repo / "x.txt").write_text("x\n")
+    code, _, err = piv("checkpoint", "--no-validate")
+    assert code == 0, err
+    assert git(repo, "ls-tree", "HEAD", "lib").split()[:2] == ["160000", "commit"]
+    (repo / "lib" / "l.txt").write_text("changed inside\n")
+    (repo / "x.txt").unlink()
+    code, _, err = piv("rollback", "1")
+    assert code == 0, err
+    assert (repo / "x.txt").read_text() == "x\n"
+    assert (repo / "lib" / "l.txt").read_text() == "changed inside\n"
