@@ -29,6 +29,7 @@ from pytest_piv.checkpoints.model import Checkpoint, format_message, tag_name
 from pytest_piv.checkpoints.progress import Progress, read_progress
 from pytest_piv.checkpoints.snapshot import Snapshot, current_branch, rewrite, take_snapshot
 from pytest_piv.checkpoints.validation import ValidationSummary, validate
+from pytest_piv.paths import FileRoles
 from pytest_piv.tools import ToolMissingError
 
 EXIT_COMMITTED = 0
@@ -53,6 +54,8 @@ class Options:
     if_changed: bool = False
     #: checkpoint only when the last run's phase is this one, once per run (for hooks)
     on_phase: str | None = None
+    #: the project's test files, for the ``piv_feature`` progress (None: no features)
+    roles: FileRoles | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def run_checkpoint(root: Path, options: Options, validator: Validator = validate
     if os.environ.get(RUNNING_ENV):
         return Outcome(EXIT_COMMITTED, ("checkpoint skipped: already inside a checkpoint",))
     repo = git.open_repo(root)
-    progress = read_progress(options.db)
+    progress = read_progress(options.db, root, options.roles)
     skip = _skip_for_phase(repo, options, progress)
     if skip:
         return Outcome(EXIT_COMMITTED, (f"checkpoint skipped: {skip}",), progress=progress)
@@ -155,7 +158,9 @@ def _after_snapshot(
         except ToolMissingError as exc:
             settled = settle({"Piv-Validation": "error"}, summary)
             return Outcome(EXIT_TOOL, (f"{exc}; {kept}",), settled, progress=progress)
-        progress = read_progress(options.db)  # the validation's own run is the newest
+        progress = read_progress(
+            options.db, root, options.roles
+        )  # the validation's own run is the newest
     try:
         base = snapshot.head_tree or git.empty_tree(repo)
         findings = tuple(secrets.scan_tree(repo, snapshot.tree, base))

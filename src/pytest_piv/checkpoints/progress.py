@@ -11,12 +11,15 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_piv.checkpoints.features import FeatureProgress, feature_progress
 from pytest_piv.errors import StoreError
+from pytest_piv.paths import FileRoles
 from pytest_piv.store import connect
 from pytest_piv.store.progress import last_phase, test_outcomes
 
 #: the conventional-commit type of a checkpoint, by the RGR phase of the last run
 COMMIT_TYPES = {"RED": "test", "GREEN": "feat", "REFACTOR": "refactor"}
+FAILED = ("failed", "error")
 #: how many node ids a body or a note lists before it says "and N more"
 LISTED = 10
 
@@ -31,6 +34,7 @@ class Progress:
     remaining: tuple[str, ...] = ()
     #: why there is no evidence (no store yet, or it cannot be read)
     missing: str | None = None
+    features: tuple[FeatureProgress, ...] = ()
 
     @property
     def commit_type(self) -> str:
@@ -52,6 +56,7 @@ class Progress:
             return [f"Progress: unknown ({self.missing})", f"Next: {self.next_step}"]
         return [
             f"Phase: {self.phase or 'unknown'}" + (f" ({self.headline})" if self.headline else ""),
+            *self._feature_lines(),
             f"Completed: {len(self.completed)} passing tests",
             f"In progress: {len(self.in_progress)} tests waiting to turn green",
             *_listed(self.in_progress),
@@ -60,8 +65,22 @@ class Progress:
             f"Next: {self.next_step}",
         ]
 
+    def _feature_lines(self) -> list[str]:
+        if not self.features:
+            return []
+        done = [f for f in self.features if f.passes]
+        found = [f"Features: {len(done)}/{len(self.features)} done"]
+        for feature in self.features:
+            if not feature.passes:
+                found.append(
+                    f"  - {feature.id}: {feature.status} ({len(feature.passing)} passing, "
+                    f"{len(feature.failing)} failing, {len(feature.not_run)} not run)"
+                )
+        return found[: LISTED + 1]
+
     def as_json(self) -> dict[str, object]:
         return {
+            "features": [f.as_json() for f in self.features],
             "phase": self.phase,
             "headline": self.headline,
             "run": self.run,
@@ -79,21 +98,25 @@ def _listed(nodeids: tuple[str, ...]) -> list[str]:
     return shown
 
 
-def read_progress(db: Path) -> Progress:
-    """The progress recorded in the store at *db*; an empty Progress saying why if none."""
+def read_progress(db: Path, root: Path | None = None, roles: FileRoles | None = None) -> Progress:
+    """The progress recorded in the store at *db*; an empty Progress saying why if none.
+
+    With *root* and *roles*, each ``piv_feature``'s tests are looked up too."""
     if not db.exists():
         return Progress(missing="no `pytest --piv` run recorded yet")
     try:
         with contextlib.closing(connect(db, create=False)) as conn:
             last = last_phase(conn)
-            outcomes = test_outcomes(conn)
+            outcomes_rows = test_outcomes(conn)
     except StoreError as exc:
         return Progress(missing=str(exc))
     if last is None:
         return Progress(missing="no `pytest --piv` run recorded yet")
-    passing = tuple(t.nodeid for t in outcomes if t.outcome in ("passed", "xpassed"))
-    reds = tuple(t.nodeid for t in outcomes if t.pending_red)
-    failing = tuple(
-        t.nodeid for t in outcomes if t.outcome in ("failed", "error") and not t.pending_red
-    )
-    return Progress(last[1], last[2], last[0], passing, reds, failing)
+    passing = tuple(t.nodeid for t in outcomes_rows if t.outcome in ("passed", "xpassed"))
+    reds = tuple(t.nodeid for t in outcomes_rows if t.pending_red)
+    failing = tuple(t.nodeid for t in outcomes_rows if t.outcome in FAILED and not t.pending_red)
+    features: tuple[FeatureProgress, ...] = ()
+    if root is not None and roles is not None:
+        outcomes = {t.nodeid: t.outcome for t in outcomes_rows}
+        features = tuple(feature_progress(root, roles, outcomes))
+    return Progress(last[1], last[2], last[0], passing, reds, failing, None, features)

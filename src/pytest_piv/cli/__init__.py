@@ -34,6 +34,7 @@ COMMANDS = {
     "checkpoints": ("pytest_piv.cli.checkpoint", "checkpoints_command"),
     "rollback": ("pytest_piv.cli.checkpoint", "rollback_command"),
     "resume": ("pytest_piv.cli.checkpoint", "resume_command"),
+    "progress": ("pytest_piv.cli.progress", "progress_command"),
 }
 
 

@@ -84,7 +84,7 @@ def checkpoint_group(
         return 0
     piv = project_config(ctx)
     options = flow.Options(message, not no_validate, preset, budget, wip, not no_tag,
-                           not no_verify, piv.db, if_changed, on_phase)  # fmt: skip
+                           not no_verify, piv.db, if_changed, on_phase, piv.roles)  # fmt: skip
     outcome = flow.run_checkpoint(piv.root, options)
     if as_json:
         echo_json(outcome.as_json())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+from pathlib import Path
 
 import click
 
@@ -44,4 +46,15 @@ def status_command(ctx: click.Context, as_json: bool) -> int:
         click.echo("recent violations:")
         for run, message in violations:
             click.echo(f"  run {run}: {message}")
+    click.echo(features_link(piv.root))
     return 0
+
+
+def features_link(root: Path) -> str:
+    """Where the progress by feature is: the features file's tally, or the command."""
+    try:
+        features = json.loads((root / "features.json").read_text(encoding="utf-8"))
+        done = sum(1 for f in features if f.get("passes") is True)
+        return f"features: {done}/{len(features)} pass (features.json; details: `piv progress`)"
+    except (OSError, ValueError, AttributeError, TypeError):
+        return "progress by feature: `piv progress`"
