@@ -10,6 +10,7 @@ compare-and-swap ``update-ref``, so an interrupted command never leaves a half-w
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import uuid
@@ -54,6 +55,8 @@ class Repo:
     git_dir: Path
     common_dir: Path
     index: Path
+    #: pathspecs of what snapshots leave out: piv's own store
+    exclude: tuple[str, ...] = ()
 
     def git(
         self,
@@ -79,8 +82,11 @@ class Repo:
         return self.git(*args, stdin=stdin, env=env).stdout
 
 
-def open_repo(start: Path) -> Repo:
-    """The git work tree that holds *start*; :class:`NotARepositoryError` outside one."""
+def open_repo(start: Path, store: Path | None = None) -> Repo:
+    """The git work tree that holds *start*; :class:`NotARepositoryError` outside one.
+
+    *store* is piv's store file: its directory is left out of every snapshot (it changes
+    while piv runs, and it is piv's state, not the user's work)."""
     try:
         done = run_tool(
             ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir",
@@ -95,7 +101,27 @@ def open_repo(start: Path) -> Repo:
         )
     top, git_dir, common, index = done.stdout.splitlines()[:4]
     root = Path(top)
-    return Repo(root, Path(git_dir), (start / common).resolve(), (start / index).resolve())
+    repo = Repo(root, Path(git_dir), (start / common).resolve(), (start / index).resolve())
+    if store is None:
+        return repo
+    try:
+        relative = store.resolve().parent.relative_to(root.resolve()).as_posix()
+    except ValueError:  # the store is outside the work tree
+        return repo
+    path = f"{relative}/{store.name}" if relative != "." else store.name
+    if check_ignore(repo, [path]):  # ignored already (and git refuses to exclude it)
+        return repo
+    if relative == ".":
+        return dataclasses.replace(repo, exclude=(f":(top,exclude,glob){store.name}*",))
+    return dataclasses.replace(repo, exclude=(f":(top,exclude,literal){relative}",))
+
+
+def add_all(repo: Repo, env: Mapping[str, str] | None = None) -> None:
+    """``git add -A`` of the whole work tree except the repository's excluded paths."""
+    if repo.exclude:
+        repo.git("add", "-A", "--", ":/", *repo.exclude, env=env)
+    else:
+        repo.git("add", "-A", env=env)
 
 
 def head(repo: Repo) -> str | None:
@@ -176,7 +202,7 @@ def working_trees(repo: Repo, force: Sequence[str] = ()) -> Trees:
     """
     with temporary_index(repo) as env:
         index_tree = repo.git("write-tree", env=env, check=False)
-        repo.git("add", "-A", env=env)
+        add_all(repo, env)
         if force:
             repo.git("add", "-f", "--pathspec-from-file=-", "--pathspec-file-nul",
                      stdin="\0".join(force), env={**env, "GIT_LITERAL_PATHSPECS": "1"})  # fmt: skip

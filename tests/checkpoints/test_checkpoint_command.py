@@ -257,3 +257,22 @@ def test_a_submodule_is_recorded_by_its_commit_and_left_alone_by_rollback(
     assert code == 0, err
     assert (repo / "x.txt").read_text() == "x\n"
     assert (repo / "lib" / "l.txt").read_text() == "changed inside\n"
+
+
+def test_the_piv_store_is_left_out_of_checkpoints_and_rollbacks(repo: Path, piv: Piv) -> None:
+    (repo / ".gitignore").write_text("*.log\n")  # .piv/ not ignored
+    (repo / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_a.py").write_text("def test_a():\n    assert True\n")
+    run = [sys.executable, "-m", "pytest", "--piv", "-q", "-p", "no:cacheprovider"]
+    subprocess.run(run, cwd=repo, check=True, capture_output=True)
+    assert (repo / ".piv" / "piv.db").is_file()
+    code, _, err = piv("checkpoint", "--no-validate")
+    assert code == 0, err
+    assert ".piv" not in git(repo, "ls-tree", "-r", "--name-only", "HEAD")
+    assert git(repo, "status", "--porcelain") == "?? .piv/\n"
+    (repo / "later.txt").write_text("later\n")
+    code, _, err = piv("rollback", "1")
+    assert code == 0, err
+    assert (repo / ".piv" / "piv.db").is_file()
+    assert not (repo / "later.txt").exists()

@@ -46,7 +46,7 @@ def _last_line(text: str) -> str:
 
 def commit_on_branch(repo: git.Repo, snapshot: Snapshot, message: str, verify: bool) -> Committed:
     """``git commit`` of the snapshot's tree on the current branch, hooks included."""
-    repo.git("add", "-A")
+    git.add_all(repo)
     if repo.out("write-tree").strip() != snapshot.tree:  # the tree changed since the snapshot
         git.set_index(repo, snapshot.tree)
     args = ["commit", "-q", "--cleanup=verbatim", "-F", "-"]

@@ -92,7 +92,7 @@ def run_checkpoint(root: Path, options: Options, validator: Validator = validate
     """Checkpoint the work tree at *root*; see the module docstring for the steps."""
     if os.environ.get(RUNNING_ENV):
         return Outcome(EXIT_COMMITTED, ("checkpoint skipped: already inside a checkpoint",))
-    repo = git.open_repo(root)
+    repo = git.open_repo(root, options.db)
     progress = read_progress(options.db, root, options.roles)
     skip = _skip_for_phase(repo, options, progress)
     if skip:

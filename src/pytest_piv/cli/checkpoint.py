@@ -99,7 +99,8 @@ def checkpoint_group(
 @click.pass_context
 def prune_command(ctx: click.Context, keep: int, as_json: bool) -> int:
     """Delete all but the newest KEEP checkpoint refs of each branch (tags stay)."""
-    repo = open_repo(project_config(ctx).root)
+    piv = project_config(ctx)
+    repo = open_repo(piv.root, piv.db)
     deleted = listing.prune(repo, keep)
     if as_json:
         echo_json({"deleted": deleted})
@@ -114,7 +115,8 @@ def prune_command(ctx: click.Context, keep: int, as_json: bool) -> int:
 @click.pass_context
 def checkpoints_command(ctx: click.Context, safety: bool, as_json: bool) -> int:
     """List checkpoints: id, time, branch, phase, validation, message."""
-    repo = open_repo(project_config(ctx).root)
+    piv = project_config(ctx)
+    repo = open_repo(piv.root, piv.db)
     found = listing.list_checkpoints(repo, SAFETY) if safety else listing.list_checkpoints(repo)
     if as_json:
         echo_json([c.as_json() for c in found])
@@ -137,7 +139,8 @@ def rollback_command(ctx: click.Context, ident: str | None, undo: bool, as_json:
     """Make the work tree byte-identical to checkpoint ID (after a safety snapshot)."""
     if bool(ident) == undo:
         raise click.UsageError("give a checkpoint ID or --undo (one of them)")
-    repo = open_repo(project_config(ctx).root)
+    piv = project_config(ctx)
+    repo = open_repo(piv.root, piv.db)
     target = rolling.undo_target(repo) if undo else listing.resolve_checkpoint(repo, ident or "")
     done = rolling.rollback(repo, target)
     if as_json:
@@ -167,7 +170,8 @@ def rollback_command(ctx: click.Context, ident: str | None, undo: bool, as_json:
 @click.pass_context
 def resume_command(ctx: click.Context, ident: str, name: str | None, as_json: bool) -> int:
     """Start a branch at checkpoint ID and print where the work stood and what is next."""
-    repo = open_repo(project_config(ctx).root)
+    piv = project_config(ctx)
+    repo = open_repo(piv.root, piv.db)
     done = resuming.resume(repo, listing.resolve_checkpoint(repo, ident), name)
     if as_json:
         echo_json(done.as_json())
