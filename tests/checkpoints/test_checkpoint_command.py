@@ -276,3 +276,23 @@ def test_the_piv_store_is_left_out_of_checkpoints_and_rollbacks(repo: Path, piv:
     assert code == 0, err
     assert (repo / ".piv" / "piv.db").is_file()
     assert not (repo / "later.txt").exists()
+
+
+def test_a_missing_scanner_is_a_tool_error_and_the_snapshot_is_kept(
+    repo: Path, piv: Piv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only_git = tmp_path / "bin"
+    only_git.mkdir()
+    real_git = subprocess.run(["which", "git"], capture_output=True, text=True, check=True)
+    (only_git / "git").symlink_to(real_git.stdout.strip())
+    monkeypatch.setenv("PATH", str(only_git))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-venv" / "python"))
+    (repo / "a.txt").write_text("a\n")
+    code, _, err = piv("checkpoint", "--no-validate")
+    assert code == 4
+    assert err.startswith("piv: detect-secrets is not installed or not on PATH")
+    assert "snapshot main/1 kept" in err
+    assert refs(repo) == ["refs/piv/checkpoints/main/1"]
+    code, _, err = piv("checkpoint", "--preset", "lint")
+    assert code == 4
+    assert err.startswith("piv: ruff is not installed or not on PATH")

@@ -26,7 +26,7 @@ FEATURES_FILE = "features.json"
 def progress_command(
     ctx: click.Context, as_markdown: bool, as_json: bool, write: bool, path: str
 ) -> int:
-    """Show progress: features (``@pytest.mark.piv_feature("id")``) and the RGR state."""
+    """Progress by feature (piv_feature marks) and the RGR state, from the ledger."""
     if as_markdown and as_json:
         raise click.UsageError("--markdown and --json: choose one")
     piv = project_config(ctx)
