@@ -58,6 +58,16 @@ def test_rollback_restores_the_exact_tree_and_undo_gives_back_what_was_there(
     assert without_ignored(picture(repo)) == at_checkpoint
 
 
+def test_a_repeated_rollback_keeps_undo_on_the_state_before_the_first(repo: Path, piv: Piv) -> None:
+    (repo / "a.txt").write_text("at checkpoint\n")
+    piv("checkpoint", "--no-validate", "--wip")
+    (repo / "a.txt").write_text("my edits\n")
+    assert piv("rollback", "1")[0] == 0
+    assert piv("rollback", "1")[0] == 0  # e.g. run again after a kill
+    assert piv("rollback", "--undo")[0] == 0
+    assert (repo / "a.txt").read_text() == "my edits\n"
+
+
 def test_rollback_refuses_in_the_middle_of_a_merge_and_changes_nothing(
     repo: Path, piv: Piv
 ) -> None:

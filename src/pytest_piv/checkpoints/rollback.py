@@ -5,8 +5,9 @@ of the current state on ``refs/piv/safety/<branch>/<n>`` (including any ignored 
 rollback would overwrite); write a journal; delete the files the checkpoint does not have,
 write those it has differently (content, mode, symlink); check that the working tree now
 is the checkpoint's tree; remove the journal. Ignored files are never touched.
-``refs/piv/undo/<branch>`` points at the state before the last rollback that changed
-something, which is what ``piv rollback --undo`` returns to. A rollback killed half-way
+``refs/piv/undo/<branch>`` points at the state before the last rollback (a rerun of that
+same rollback that finds the work tree already there leaves it), which is what
+``piv rollback --undo`` returns to. A rollback killed half-way
 is completed by running it again; the journal keeps the undo target of the interrupted
 one.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from pytest_piv import gitplumbing as git
 from pytest_piv.checkpoints.listing import UNDO_PREFIX, read_commit
-from pytest_piv.checkpoints.model import SAFETY, Checkpoint
+from pytest_piv.checkpoints.model import SAFETY, Checkpoint, parse_trailers
 from pytest_piv.checkpoints.snapshot import current_branch, take_snapshot
 from pytest_piv.errors import PivError, UsageError
 
@@ -55,16 +56,22 @@ def rollback(repo: git.Repo, target: Checkpoint) -> RolledBack:
         repo,
         prefix=SAFETY,
         subject=f"piv safety snapshot {{number}} of {{branch}} before rollback to {target.id}",
-        trailers={"Piv-Kind": "safety", "Piv-Rollback-To": target.id},
+        trailers={
+            "Piv-Kind": "safety",
+            "Piv-Rollback-To": target.id,
+            "Piv-Rollback-Target": target.commit,
+        },
         force=force,
     )
     assert safety is not None  # skip_unchanged is off: a snapshot is always taken
     undo_ref = f"{UNDO_PREFIX}{current_branch(repo)}"
     undo_target = interrupted.get("undo") or safety.checkpoint.commit
     if not interrupted and safety.tree == target_tree:
-        # already there (e.g. a rerun after a rollback that was killed when done):
-        # undo keeps returning to the state before the rollback that changed files
-        undo_target = git.resolve(repo, undo_ref) or undo_target
+        # a rerun of the rollback that got us here (e.g. after it was killed when done):
+        # undo keeps returning to the state before that rollback
+        previous = git.resolve(repo, undo_ref)
+        if previous and _target_of(repo, previous) == target.commit:
+            undo_target = previous
     _write_journal(journal, {"undo": undo_target, "target": target.commit})
     git.move_ref(repo, undo_ref, undo_target, None)
     removed, written, skipped = _restore(repo, safety.tree, target_tree)
@@ -93,6 +100,12 @@ def undo_target(repo: git.Repo) -> Checkpoint:
     checkpoint = read_commit(repo, ref, commit)
     return Checkpoint(ref, checkpoint.branch, checkpoint.number, commit, checkpoint.time,
                       checkpoint.message, checkpoint.trailers)  # fmt: skip
+
+
+def _target_of(repo: git.Repo, safety_commit: str) -> str | None:
+    """The commit the rollback that took this safety snapshot went to."""
+    message = repo.out("log", "-1", "--format=%B", safety_commit)
+    return parse_trailers(message).get("Piv-Rollback-Target")
 
 
 def _ignored_to_overwrite(repo: git.Repo, tree: str) -> list[str]:
