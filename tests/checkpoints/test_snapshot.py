@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pytest_piv import gitplumbing
+from pytest_piv.checkpoints.listing import resolve_checkpoint
+from pytest_piv.checkpoints.rollback import rollback
 from pytest_piv.checkpoints.snapshot import take_snapshot
 from tests.checkpoints.conftest import git, picture, tree_picture
 
@@ -127,3 +130,13 @@ def test_a_snapshot_in_the_middle_of_a_merge_conflict_keeps_the_conflicted_file(
 def test_outside_a_git_repository_opening_fails_with_one_line(tmp_path: Path) -> None:
     with pytest.raises(gitplumbing.NotARepositoryError, match=r"not a git work tree"):
         gitplumbing.open_repo(tmp_path)
+
+
+def test_a_huge_file_is_snapshotted_and_rolled_back_byte_for_byte(repo: Path) -> None:
+    huge = os.urandom(1 << 20) * 48  # 48 MiB
+    (repo / "huge.bin").write_bytes(huge)
+    snap(repo)
+    (repo / "huge.bin").write_bytes(b"small now")
+    opened = gitplumbing.open_repo(repo)
+    rollback(opened, resolve_checkpoint(opened, "1"))
+    assert (repo / "huge.bin").read_bytes() == huge
