@@ -167,7 +167,8 @@ def temporary_index(repo: Repo, *, copy: bool = True) -> Iterator[dict[str, str]
     path = repo.git_dir / f"{TEMP_INDEX_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         if copy and repo.index.exists():
-            shutil.copyfile(repo.index, path)
+            # copy2 keeps the mtime: git judges "racily clean" entries by it
+            shutil.copy2(repo.index, path)
         yield {"GIT_INDEX_FILE": str(path)}
     finally:
         for leftover in (path, path.with_name(path.name + ".lock")):

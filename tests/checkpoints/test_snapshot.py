@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,21 @@ def test_a_huge_file_is_snapshotted_and_rolled_back_byte_for_byte(repo: Path) ->
     opened = gitplumbing.open_repo(repo)
     rollback(opened, resolve_checkpoint(opened, "1"))
     assert (repo / "huge.bin").read_bytes() == huge
+
+
+def test_a_racily_clean_file_changed_in_the_second_the_index_was_written_is_seen(
+    repo: Path,
+) -> None:
+    target = repo / "racy.txt"
+    for _ in range(20):  # until the change lands in the same second as the index write
+        target.write_text("1111\n")
+        git(repo, "add", "racy.txt")
+        before = target.stat()
+        target.write_text("2222\n")  # same size; its mtime is then put back
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+        index_second = int((repo / ".git" / "index").stat().st_mtime)
+        if int(target.stat().st_ctime) == int(before.st_ctime) == index_second:
+            break
+    time.sleep(1.1)  # the snapshot comes a second later
+    commit = snap(repo)
+    assert tree_picture(repo, commit)["racy.txt"] == ("file", b"2222\n", False)
