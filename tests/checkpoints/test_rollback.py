@@ -227,3 +227,23 @@ def test_checkpoint_edit_rollback_undo_never_loses_a_byte(tmp_path: Path, block:
         assert only_ignored(after) == only_ignored(before), (block, example)
         rollback(opened, undo_target(opened))
         assert picture(root) == before, (block, example)
+
+
+def test_rollback_json_and_the_safety_listing_name_what_happened(repo: Path, piv: Piv) -> None:
+    (repo / "a.txt").write_text("a\n")
+    piv("checkpoint", "--no-validate", "--wip")
+    (repo / "a.txt").unlink()
+    (repo / "b.txt").write_text("b\n")
+    data = piv.json("rollback", "main/1")
+    assert data == {
+        "target": "main/1",
+        "safety": "safety/main/1",
+        "removed": ["b.txt"],
+        "written": ["a.txt"],
+        "index_restored": True,
+        "skipped": [],
+    }
+    listed = piv.json("checkpoints", "--safety")
+    assert [c["id"] for c in listed] == ["safety/main/1"]
+    assert piv.json("rollback", "--undo")["target"] == "undo"
+    assert (repo / "b.txt").read_text() == "b\n"
