@@ -70,9 +70,7 @@ class Repo:
         full_env = {**os.environ, "LC_ALL": "C", **(env or {})}
         done = run_tool(["git", *args], cwd=self.root, env=full_env, stdin=stdin, timeout=timeout)
         if check and not done.ok:
-            why = (
-                "timed out" if done.timed_out else done.stderr.strip() or f"exit {done.returncode}"
-            )
+            why = "timed out" if done.timed_out else one_line(done.stderr, done.returncode)
             raise VcsError(f"git {' '.join(args[:3])} failed: {why}")
         return done
 
@@ -80,6 +78,15 @@ class Repo:
         self, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None
     ) -> str:
         return self.git(*args, stdin=stdin, env=env).stdout
+
+
+def one_line(stderr: str, code: int) -> str:
+    """git's complaint in one line: its first ``fatal:``/``error:`` line, else the first."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[0] if lines else f"exit {code}"
 
 
 def open_repo(start: Path, store: Path | None = None) -> Repo:
@@ -220,7 +227,7 @@ def commit_tree(repo: Repo, tree: str, parents: Sequence[str], message: str) -> 
     if not done.ok and "identity" in done.stderr.lower() + done.stderr:
         done = repo.git(*args, stdin=message, env=FALLBACK_IDENTITY, check=False)
     if not done.ok:
-        raise VcsError(f"git commit-tree failed: {done.stderr.strip()}")
+        raise VcsError(f"git commit-tree failed: {one_line(done.stderr, done.returncode)}")
     return done.stdout.strip()
 
 
@@ -308,7 +315,7 @@ def check_ignore(repo: Repo, paths: Sequence[str]) -> list[str]:
         return []
     done = repo.git("check-ignore", "-z", "--stdin", stdin="\0".join(paths) + "\0", check=False)
     if done.returncode not in (0, 1):
-        raise VcsError(f"git check-ignore failed: {done.stderr.strip()}")
+        raise VcsError(f"git check-ignore failed: {one_line(done.stderr, done.returncode)}")
     return [p for p in done.stdout.split("\0") if p]
 
 
@@ -337,4 +344,4 @@ def tag(repo: Repo, name: str, commit: str, message: str) -> None:
         done = repo.git("tag", "-a", "-F", "-", name, commit, stdin=message,
                         env=FALLBACK_IDENTITY, check=False)  # fmt: skip
     if not done.ok:
-        raise VcsError(f"git tag {name} failed: {done.stderr.strip()}")
+        raise VcsError(f"git tag {name} failed: {one_line(done.stderr, done.returncode)}")

@@ -296,3 +296,14 @@ def test_a_missing_scanner_is_a_tool_error_and_the_snapshot_is_kept(
     code, _, err = piv("checkpoint", "--preset", "lint")
     assert code == 4
     assert err.startswith("piv: ruff is not installed or not on PATH")
+
+
+def test_a_locked_index_is_a_tool_error_and_the_snapshot_is_kept(repo: Path, piv: Piv) -> None:
+    (repo / "a.txt").write_text("a\n")
+    (repo / ".git" / "index.lock").write_text("")  # another git process at work
+    code, _, err = piv("checkpoint", "--no-validate")
+    assert code == 4
+    assert "index.lock" in err
+    assert "snapshot main/1 kept" in err
+    assert err.count("\n") == 1
+    assert refs(repo) == ["refs/piv/checkpoints/main/1"]

@@ -5,7 +5,8 @@ and says so. :func:`run_checkpoint` returns an :class:`Outcome` with the exit co
 click command only prints it.
 
 Exit codes: 0 committed, 1 validation failed or a hook refused the commit, 2 usage error,
-4 a tool failed or is missing, 5 a secret was found, 6 nothing to checkpoint.
+4 a tool (ruff, detect-secrets, git) failed or is missing, 5 a secret was found, 6 nothing
+to checkpoint.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pytest_piv.checkpoints.model import Checkpoint, format_message, tag_name
 from pytest_piv.checkpoints.progress import Progress, read_progress
 from pytest_piv.checkpoints.snapshot import Snapshot, current_branch, rewrite, take_snapshot
 from pytest_piv.checkpoints.validation import ValidationSummary, validate
+from pytest_piv.errors import VcsError
 from pytest_piv.paths import FileRoles
 from pytest_piv.tools import ToolMissingError
 
@@ -191,6 +193,9 @@ def _after_snapshot(
     except HookRefusedError as exc:
         settled = settle({}, summary)
         return Outcome(EXIT_VALIDATION, (str(exc),), settled, summary, progress=progress)
+    except VcsError as exc:  # e.g. another git process holds the index lock
+        settled = settle({}, summary)
+        return Outcome(EXIT_TOOL, (f"{exc}; {kept}",), settled, summary, progress=progress)
     tag = tag_name(checkpoint.branch, checkpoint.number) if options.tag else None
     if tag:
         git.tag(repo, tag, committed.commit, message)

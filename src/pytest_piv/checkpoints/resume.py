@@ -49,7 +49,9 @@ def resume(repo: git.Repo, checkpoint: Checkpoint, name: str | None = None) -> R
         start = git.commit_tree(repo, tree, parents, f"wip: resume {checkpoint.id}\n")
     done = repo.git("branch", branch, start, check=False)
     if not done.ok:
-        raise UsageError(f"cannot create branch {branch!r}: {done.stderr.strip()}")
+        raise UsageError(
+            f"cannot create branch {branch!r}: {git.one_line(done.stderr, done.returncode)}"
+        )
     head = git.head(repo)
     trees = git.working_trees(repo)
     head_tree = git.tree_of(repo, head) if head else git.empty_tree(repo)

@@ -17,6 +17,7 @@ from pytest_piv.checkpoints import rollback as rolling
 from pytest_piv.checkpoints.model import SAFETY
 from pytest_piv.checkpoints.validation import DEFAULT_BUDGET_S, PRESETS
 from pytest_piv.cli.context import echo_json, project_config
+from pytest_piv.errors import VcsError
 from pytest_piv.gitplumbing import open_repo
 
 
@@ -85,7 +86,11 @@ def checkpoint_group(
     piv = project_config(ctx)
     options = flow.Options(message, not no_validate, preset, budget, wip, not no_tag,
                            not no_verify, piv.db, if_changed, on_phase, piv.roles)  # fmt: skip
-    outcome = flow.run_checkpoint(piv.root, options)
+    try:
+        outcome = flow.run_checkpoint(piv.root, options)
+    except VcsError as exc:  # git failed before the snapshot was taken
+        click.echo(f"piv: error: {exc}", err=True)
+        return flow.EXIT_TOOL
     if as_json:
         echo_json(outcome.as_json())
     else:
