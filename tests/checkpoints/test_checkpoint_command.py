@@ -141,6 +141,11 @@ def test_wip_commits_onto_wip_branch_without_touching_head_or_the_index(
     (repo / "more.txt").write_text("m\n")
     piv("checkpoint", "--no-validate", "--wip")
     assert git(repo, "rev-list", "--count", "wip/main") == "3\n"
+    code, _, err = piv("checkpoint", "--no-validate", "--wip")  # nothing new since
+    assert (code, err) == (
+        6,
+        "piv: nothing to checkpoint: the work tree equals HEAD or the last wip commit\n",
+    )
 
 
 def test_in_the_middle_of_a_merge_the_snapshot_is_kept_and_nothing_committed(

@@ -20,6 +20,7 @@ from pytest_piv import gitplumbing as git
 from pytest_piv.checkpoints import secrets
 from pytest_piv.checkpoints.commit import (
     RUNNING_ENV,
+    WIP_PREFIX,
     Committed,
     HookRefusedError,
     commit_on_branch,
@@ -104,11 +105,18 @@ def run_checkpoint(root: Path, options: Options, validator: Validator = validate
         subject="piv checkpoint {number} of {branch}",
         trailers=_trailers(options, progress, "pending"),
         skip_unchanged=True,
+        skip_tree=_wip_tree(repo) if options.wip else None,
     )
     if snapshot is None:
         code = EXIT_COMMITTED if options.if_changed else EXIT_NOTHING
-        return Outcome(code, ("nothing to checkpoint: the work tree equals HEAD",))
+        where = "HEAD or the last wip commit" if options.wip else "HEAD"
+        return Outcome(code, (f"nothing to checkpoint: the work tree equals {where}",))
     return _after_snapshot(repo, root, snapshot, options, validator, progress)
+
+
+def _wip_tree(repo: git.Repo) -> str | None:
+    tip = git.resolve(repo, f"{WIP_PREFIX}{current_branch(repo)}")
+    return git.tree_of(repo, tip) if tip else None
 
 
 def _skip_for_phase(repo: git.Repo, options: Options, progress: Progress) -> str | None:

@@ -71,17 +71,20 @@ def take_snapshot(
     trailers: Mapping[str, str],
     force: Sequence[str] = (),
     skip_unchanged: bool = False,
+    skip_tree: str | None = None,
 ) -> Snapshot | None:
     """Snapshot the working tree onto the next ref under *prefix* for the current branch.
 
     With *skip_unchanged*, returns None (and creates nothing) when the working tree and
-    the index equal HEAD.
+    the index equal HEAD, or when the working tree is *skip_tree*.
     """
     branch = current_branch(repo)
     head = git.head(repo)
     trees = git.working_trees(repo, force)
     head_tree = git.tree_of(repo, head) if head else git.empty_tree(repo)
-    if skip_unchanged and trees.work == head_tree and trees.staged in (None, head_tree):
+    if skip_unchanged and (
+        (trees.work == head_tree and trees.staged in (None, head_tree)) or trees.work == skip_tree
+    ):
         return None
     head_parents = [head] if head else []
     parents = list(head_parents)
