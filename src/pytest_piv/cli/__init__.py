@@ -31,6 +31,11 @@ COMMANDS = {
     "bench": ("pytest_piv.cli.bench", "bench_group"),
     "validate": ("pytest_piv.cli.validate", "validate_command"),
     "hooks": ("pytest_piv.cli.hooks", "hooks_group"),
+    "checkpoint": ("pytest_piv.cli.checkpoint", "checkpoint_group"),
+    "checkpoints": ("pytest_piv.cli.checkpoint", "checkpoints_command"),
+    "rollback": ("pytest_piv.cli.checkpoint", "rollback_command"),
+    "resume": ("pytest_piv.cli.checkpoint", "resume_command"),
+    "progress": ("pytest_piv.cli.progress", "progress_command"),
 }
 
 

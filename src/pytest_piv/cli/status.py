@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+from pathlib import Path
 
 import click
 
@@ -46,4 +48,15 @@ def status_command(ctx: click.Context, as_json: bool) -> int:
         click.echo(f"open violations ({len(violations)}):")
         for v in violations:
             echo_line(f"  run {v.run_id}: {v.message}" if v.run_id else f"  {v.message}")
+    echo_line(features_link(piv.root))
     return 0
+
+
+def features_link(root: Path) -> str:
+    """Where the progress by feature is: the features file's tally, or the command."""
+    try:
+        features = json.loads((root / "features.json").read_text(encoding="utf-8"))
+        done = sum(1 for f in features if f.get("passes") is True)
+        return f"features: {done}/{len(features)} pass (features.json; details: `piv progress`)"
+    except (OSError, ValueError, AttributeError, TypeError):
+        return "progress by feature: `piv progress`"

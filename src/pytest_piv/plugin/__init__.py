@@ -182,6 +182,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         'piv_bench(threshold="20%"): this benchmark\'s own regression threshold (pytest-piv)',
     )
+    config.addinivalue_line(
+        "markers",
+        'piv_feature("id", "description"): ties a test to a feature (`piv progress`)',
+    )
     if not config.getoption("piv"):
         return
     piv_config = config.stash.get(CONFIG_KEY, None)

@@ -1,0 +1,1 @@
+"""Checkpoint commits that never lose a byte: snapshot, secret scan, commit, rollback, resume."""
