@@ -1,0 +1,61 @@
+"""The py-spy backend: record a command with py-spy as its parent, keep the profile.
+
+``py-spy record --subprocesses`` follows every child the command starts (xdist workers
+included). The recording is speedscope JSON; the SVG flame graph is drawn from it
+(:mod:`pytest_piv.profiling.flamegraph`) rather than recording twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pytest_piv.profiling.cpu import CpuProfile, ProfileFormatError, parse_speedscope
+from pytest_piv.profiling.flamegraph import render_svg
+from pytest_piv.tools import ToolResult, run_tool
+
+SPEEDSCOPE = "cpu.speedscope.json"
+FLAMEGRAPH = "cpu.svg"
+
+
+def record_argv(
+    tool: str, output: Path, rate: int, command: Sequence[str], *, subprocesses: bool = True
+) -> list[str]:
+    """The ``py-spy record`` command line that runs ``command`` as py-spy's child."""
+    argv = [tool, "record", "--rate", str(rate), "--format", "speedscope", "-o", str(output)]
+    if subprocesses:
+        argv.append("--subprocesses")
+    return [*argv, "--", *command]
+
+
+def record(
+    command: Sequence[str],
+    directory: Path,
+    *,
+    rate: int = 100,
+    tool: str = "py-spy",
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ToolResult:
+    """Run ``command`` under py-spy in the foreground (its output goes to this terminal)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    argv = record_argv(tool, directory / SPEEDSCOPE, rate, command)
+    return run_tool(argv, cwd=cwd, env=env, capture=False)
+
+
+def load(directory: Path) -> CpuProfile:
+    """The CPU profile kept in ``directory`` (raises ProfileFormatError when unreadable)."""
+    path = directory / SPEEDSCOPE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ProfileFormatError(f"{path}: no readable speedscope profile ({exc})") from None
+    return parse_speedscope(data)
+
+
+def write_flamegraph(profile: CpuProfile, directory: Path, title: str) -> Path:
+    """Draw the SVG flame graph beside the speedscope file; its path."""
+    path = directory / FLAMEGRAPH
+    path.write_text(render_svg(profile.stacks, title), encoding="utf-8")
+    return path
