@@ -96,9 +96,7 @@ def run_tool(
             command,
             cwd=cwd,
             env=dict(env) if env is not None else None,
-            stdin=subprocess.PIPE
-            if stdin is not None
-            else (subprocess.DEVNULL if capture else None),
+            stdin=subprocess.PIPE if stdin is not None else quiet_stdin,
             stdout=subprocess.PIPE if capture else None,
             stderr=subprocess.PIPE if capture else None,
             start_new_session=capture,
