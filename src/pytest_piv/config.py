@@ -19,6 +19,7 @@ from pytest_piv.baselines.settings import BenchSettings, parse_bench_table
 from pytest_piv.coverage.settings import CoverageSettings, parse_coverage_table, parse_percent
 from pytest_piv.errors import ConfigError
 from pytest_piv.paths import FileRoles
+from pytest_piv.profiling.settings import ProfileSettings, parse_profile_table
 
 RgrMode = Literal["enforce", "warn", "off"]
 RgrPolicy = Literal["strict", "standard", "lenient"]
@@ -52,6 +53,7 @@ class PivConfig(NamedTuple):
     coverage: CoverageSettings = CoverageSettings()
     bench: BenchSettings = BenchSettings()
     origins: Mapping[str, str] = EMPTY_ORIGINS
+    profile: ProfileSettings = ProfileSettings()
 
     @property
     def roles(self) -> FileRoles:
@@ -70,6 +72,7 @@ class PivConfig(NamedTuple):
             "rgr.cache": self.rgr.cache,
             **coverage_values(self.coverage),
             **self.bench.values(),
+            **self.profile.values(),
         }
 
 
@@ -254,6 +257,32 @@ def _bench_settings(
     return settings, origins
 
 
+def _profile_settings(
+    table: object, env: Mapping[str, str], flags: Mapping[str, object]
+) -> tuple[ProfileSettings, dict[str, str]]:
+    """``[tool.piv.profile]`` < ``PIV_PROFILE`` < ``--piv-profile`` (the mode only)."""
+    if table is None:
+        table = {}
+    if not isinstance(table, Mapping):
+        raise ConfigError("[tool.piv] profile", table, "a table", "pyproject.toml")
+    settings = parse_profile_table(table, "pyproject.toml")
+    origins = {f"profile.{key}": "pyproject.toml" for key in table}
+    for value, origin in (
+        (env.get("PIV_PROFILE"), "env PIV_PROFILE"),
+        (flags.get("piv_profile"), "flag --piv-profile"),
+    ):
+        if value is not None:
+            try:
+                mode = parse_profile_table({"mode": value}, origin).mode
+            except ConfigError:
+                raise ConfigError(
+                    "profile.mode", value, 'one of "off", "cpu", "mem", "both"', origin
+                ) from None
+            settings = settings._replace(mode=mode)
+            origins["profile.mode"] = origin
+    return settings, origins
+
+
 def load_config(
     root: Path,
     *,
@@ -277,6 +306,7 @@ def load_config(
     coverage = parse_coverage_table(coverage_table, "pyproject.toml")
     coverage = _coverage_overrides(coverage, env, flags, origins)
     bench, bench_origins = _bench_settings(pyproject.pop("bench", None), env, flags)
+    profile, profile_origins = _profile_settings(pyproject.pop("profile", None), env, flags)
 
     for key, value in _flatten(pyproject, "pyproject.toml").items():
         raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")
@@ -306,7 +336,8 @@ def load_config(
         ),
         coverage=coverage,
         bench=bench,
-        origins={**origins, **bench_origins},
+        origins={**origins, **bench_origins, **profile_origins},
+        profile=profile,
     )
 
 

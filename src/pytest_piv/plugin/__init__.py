@@ -92,6 +92,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="a machine name that replaces the fingerprint as the benchmark baseline key",
     )
+    group.addoption(
+        "--piv-profile",
+        default=None,
+        metavar="WHAT",
+        help="profile the run: cpu (py-spy), mem (memray, with the memory budgets) or both",
+    )
 
 
 def _flags(options: Any) -> dict[str, object]:
@@ -111,6 +117,7 @@ FLAG_NAMES = (
     "piv_bench_mode",
     "piv_bench_threshold",
     "piv_bench_machine",
+    "piv_profile",
 )
 
 
@@ -147,6 +154,30 @@ def pytest_load_initial_conftests(
         )
 
 
+def _profiling(options: Any) -> bool:
+    """Profiling was asked for (``--piv-profile``, ``PIV_PROFILE``) and is not "off"."""
+    asked = getattr(options, "piv_profile", None) or os.environ.get("PIV_PROFILE")
+    return bool(asked) and str(asked).lower() != "off"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """``--piv-profile=cpu``: re-run this command as py-spy's child (plugin/profile.py)."""
+    if not (config.getoption("piv") or _profiling(config.option)):
+        return None
+    piv_config = config.stash.get(CONFIG_KEY, None)
+    if piv_config is None:
+        piv_config = _load(config.rootpath, config.option, config.getini("testpaths"))
+        config.stash[CONFIG_KEY] = piv_config
+    if not piv_config.profile.cpu or hasattr(config, "workerinput"):
+        return None
+    from pytest_piv.plugin.profile import ENV_DIR, run_under_pyspy
+
+    if os.environ.get(ENV_DIR):  # already py-spy's child (or a piv profile command's)
+        return None
+    return run_under_pyspy(config, piv_config)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -158,12 +189,25 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         'piv_bench(threshold="20%"): this benchmark\'s own regression threshold (pytest-piv)',
     )
-    if not config.getoption("piv"):
+    config.addinivalue_line(
+        "markers",
+        'piv_memory(limit="20 MB"): this test\'s own peak memory budget (pytest-piv, in runs'
+        " with --piv-profile=mem)",
+    )
+    profiling = _profiling(config.option)
+    if not (config.getoption("piv") or profiling):
         return
     piv_config = config.stash.get(CONFIG_KEY, None)
     if piv_config is None:
         piv_config = _load(config.rootpath, config.option, config.getini("testpaths"))
         config.stash[CONFIG_KEY] = piv_config
+    profiled = piv_config.profile.mode != "off"
+    if profiled:
+        from pytest_piv.plugin.profile import register
+
+        register(config, piv_config)
+    if not config.getoption("piv"):
+        return
     if piv_config.coverage.enabled and not hasattr(config, "workerinput"):
         from pytest_piv.plugin.coverage import CoverageGatePlugin
 
@@ -180,7 +224,7 @@ def pytest_configure(config: pytest.Config) -> None:
             except PivError as exc:
                 raise pytest.UsageError(f"piv: {exc}") from None
             config.pluginmanager.register(plugin, "piv-rgr")
-    if piv_config.bench.mode != "off":
+    if piv_config.bench.mode != "off" and not profiled:
         from pytest_piv.plugin.bench_probe import BenchProbe
 
         config.pluginmanager.register(BenchProbe(config, piv_config), "piv-bench-probe")

@@ -194,6 +194,28 @@ MIGRATIONS: tuple[str, ...] = (
         for table in ("tests", "proofs", "collection_reds", "files", "last_results", "test_digests")
         for event in ("INSERT", "UPDATE", "DELETE")
     ),
+    # memory-profiled runs (pytest --piv-profile=mem|both) and each test's peak and leak
+    # in them, with the budget it was judged against and the verdict
+    """
+    CREATE TABLE profile_runs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        started REAL NOT NULL,
+        mode TEXT NOT NULL,
+        session_peak INTEGER,
+        head TEXT
+    );
+    CREATE TABLE memory_peaks (
+        run_id INTEGER NOT NULL REFERENCES profile_runs (id),
+        nodeid TEXT NOT NULL,
+        peak INTEGER NOT NULL,
+        leaked INTEGER NOT NULL,
+        limit_bytes INTEGER,
+        verdict TEXT,
+        PRIMARY KEY (run_id, nodeid)
+    ) WITHOUT ROWID;
+    CREATE INDEX memory_peaks_by_test ON memory_peaks (nodeid, run_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

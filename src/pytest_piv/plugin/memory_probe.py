@@ -1,0 +1,119 @@
+"""Per-test memory tracking with memray, in every process that runs tests.
+
+:class:`MemoryTracker` wraps each test function in a ``memray.Tracker`` (the function
+itself, not a hook generator: memray shadows the Python stack from where it starts) and
+attaches what it saw to the test's report as the user property ``piv_memory``, which xdist
+carries to the controller. Loaded on its own with ``-p pytest_piv.plugin.memory_probe``
+and ``PIV_PROFILE_REMEASURE=<file>`` set, it is the fresh process a test over its memory
+budget is re-measured in: it writes ``{nodeid: {"peak": .., "leaked": ..}}`` to the file.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import tempfile
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_piv.errors import ConfigError
+from pytest_piv.profiling import memray_backend
+from pytest_piv.profiling.settings import parse_marker_limit
+
+REMEASURE_ENV = "PIV_PROFILE_REMEASURE"
+PROPERTY = "piv_memory"
+#: rows of each site table a test sends to the controller
+SITE_ROWS = 50
+
+
+def _rows(sites: Any) -> list[list[object]]:
+    return [[s.function, s.file, s.line, s.size, s.count] for s in sites[:SITE_ROWS]]
+
+
+class MemoryTracker:
+    """Track each test's memory; keep captures in ``captures``."""
+
+    def __init__(self, captures: Path, prefix: str) -> None:
+        self.captures = captures
+        self.prefix = prefix
+        self.counter = itertools.count()
+        self.seen: dict[str, dict[str, int]] = {}
+        captures.mkdir(parents=True, exist_ok=True)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+        try:
+            marker = pyfuncitem.get_closest_marker("piv_memory")
+            limit = (
+                parse_marker_limit(
+                    marker.kwargs.get("limit", marker.args[:1] or None), pyfuncitem.nodeid
+                )
+                if marker is not None
+                else None
+            )
+        except ConfigError as exc:
+            pytest.fail(f"piv: {exc}", pytrace=False)
+        capture = self.captures / f"{self.prefix}-{next(self.counter)}.bin"
+        original = pyfuncitem.obj
+        pyfuncitem.obj = _tracked(original, capture)
+        try:
+            return (yield)
+        finally:
+            pyfuncitem.obj = original
+            if capture.is_file():
+                self._keep(pyfuncitem, capture, limit)
+
+    def _keep(self, item: pytest.Item, capture: Path, limit: int | None) -> None:
+        profile = memray_backend.read(capture)
+        self.seen[item.nodeid] = {"peak": profile.peak, "leaked": profile.leaked}
+        item.user_properties.append(
+            (
+                PROPERTY,
+                {
+                    "peak": profile.peak,
+                    "leaked": profile.leaked,
+                    "limit": limit,
+                    "capture": str(capture),
+                    "at_peak": _rows(profile.at_peak),
+                    "allocated": _rows(profile.allocated),
+                },
+            )
+        )
+
+
+def _tracked(function: Callable[..., object], capture: Path) -> Callable[..., object]:
+    @functools.wraps(function)
+    def tracked(*args: object, **kwargs: object) -> object:
+        with memray_backend.track(capture):
+            result = function(*args, **kwargs)
+        return result  # noqa: RET504 - Tracker.__exit__ is typed as maybe swallowing
+
+    return tracked
+
+
+class _Remeasure:
+    """The fresh process of a re-measurement: write what each test peaked at."""
+
+    def __init__(self, tracker: MemoryTracker, out: Path) -> None:
+        self.tracker = tracker
+        self.out = out
+
+    def pytest_sessionfinish(self) -> None:
+        self.out.write_text(json.dumps(self.tracker.seen), encoding="utf-8")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Only when this module is loaded on its own, as the re-measuring process."""
+    out = os.environ.get(REMEASURE_ENV)
+    if not out or hasattr(config, "workerinput"):
+        return
+    config.addinivalue_line("markers", "piv_memory(limit): this test's memory budget")
+    scratch = Path(tempfile.mkdtemp(prefix="piv-remeasure-"))
+    tracker = MemoryTracker(scratch, "remeasure")
+    config.pluginmanager.register(tracker, "piv-memory-remeasure")
+    config.pluginmanager.register(_Remeasure(tracker, Path(out)), "piv-memory-remeasure-out")

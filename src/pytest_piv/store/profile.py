@@ -1,0 +1,60 @@
+"""Memory-profiled runs and each test's peak: so a memory regression can be looked up."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pytest_piv.store.db import write
+
+
+@dataclass(frozen=True)
+class TestPeak:
+    """One test's memory in one profiled run."""
+
+    nodeid: str
+    peak: int
+    leaked: int
+    limit: int | None = None
+    verdict: str | None = None
+
+
+def record_memory(
+    conn: sqlite3.Connection,
+    name: str,
+    mode: str,
+    peaks: Mapping[str, TestPeak],
+    *,
+    session_peak: int | None = None,
+    head: str | None = None,
+) -> int:
+    """Store one profiled run and its tests' peaks; return the run id."""
+    with write(conn):
+        cursor = conn.execute(
+            "INSERT INTO profile_runs (name, started, mode, session_peak, head)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (name, time.time(), mode, session_peak, head),
+        )
+        run_id = int(cursor.lastrowid or 0)
+        conn.executemany(
+            "INSERT INTO memory_peaks (run_id, nodeid, peak, leaked, limit_bytes, verdict)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, p.nodeid, p.peak, p.leaked, p.limit, p.verdict)
+                for _, p in sorted(peaks.items())
+            ],
+        )
+    return run_id
+
+
+def latest_peaks(conn: sqlite3.Connection, before: int | None = None) -> dict[str, TestPeak]:
+    """Each test's peak in the newest profiled run that measured it (before run ``before``)."""
+    rows = conn.execute(
+        "SELECT nodeid, peak, leaked, limit_bytes, verdict FROM memory_peaks AS m"
+        " WHERE run_id = (SELECT MAX(run_id) FROM memory_peaks AS n"
+        "   WHERE n.nodeid = m.nodeid AND (? IS NULL OR n.run_id < ?))",
+        (before, before),
+    ).fetchall()
+    return {r[0]: TestPeak(r[0], int(r[1]), int(r[2]), r[3], r[4]) for r in rows}
