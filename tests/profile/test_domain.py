@@ -45,8 +45,7 @@ def _record(tmp_path: Path, tag: str, work: int) -> CpuProfile:
     script = tmp_path / f"prog_{tag}.py"
     script.write_text(PROGRAM.format(tag=tag, work=work), encoding="utf-8")
     out = tmp_path / tag
-    result = pyspy.record([sys.executable, str(script)], out, rate=250)
-    assert result.returncode == 0
+    assert pyspy.record([sys.executable, str(script)], out, rate=250) == 0
     return pyspy.load(out)
 
 
@@ -121,8 +120,7 @@ def test_the_profile_diff_names_the_slowed_function_first(tmp_path: Path) -> Non
         "def cheap(n):\n    return sum(i * i for i in range(n * 1500))",
     )
     script.write_text(slowed, encoding="utf-8")
-    result = pyspy.record([sys.executable, str(script)], tmp_path / "after", rate=250)
-    assert result.returncode == 0
+    assert pyspy.record([sys.executable, str(script)], tmp_path / "after", rate=250) == 0
     after = pyspy.load(tmp_path / "after")
     grown = [c for c in share_diff(before, after) if c.name != "<module>"]
     assert grown[0].name in {"cheap", "<genexpr>"}
