@@ -85,14 +85,16 @@ def cpu_command(
 ) -> int:
     """Run COMMAND under py-spy (as its parent) and show where the time went."""
     root, run, piv = _start(ctx, command)
-    blocker = permissions.check_pyspy(sys.executable)
+    blocker = permissions.check_pyspy(sys.executable, piv.profile.py_spy)
     base = {"run": run.name, "dir": _relative(run, root), "command": list(command)}
     if blocker is not None:
         click.echo(f"piv: cpu profiling skipped: {blocker}", err=True)
         runs.merge_report(run, {**base, "skipped": {"cpu": blocker}})
         return _unprofiled(command, root)
     env = {**os.environ, ENV_DIR: str(run)}
-    done = pyspy.record(command, run, rate=rate or piv.profile.rate, cwd=root, env=env)
+    code = pyspy.record(
+        command, run, rate=rate or piv.profile.rate, tool=piv.profile.py_spy, cwd=root, env=env
+    )
     try:
         profile = pyspy.load(run)
     except ProfileFormatError as exc:
@@ -111,7 +113,7 @@ def cpu_command(
         },
     )
     _emit(data, as_json)
-    return 0 if done.returncode == 0 else COMMAND_FAILED
+    return 0 if code == 0 else COMMAND_FAILED
 
 
 @profile_group.command("mem", context_settings={"ignore_unknown_options": True})

@@ -53,7 +53,7 @@ def _relative(path: Path, root: Path) -> str:
 def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
     """Re-run this pytest command as py-spy's child; its exit code, or None when this
     machine cannot profile (the reason is kept for the report, the run goes on)."""
-    blocker = permissions.check_pyspy(sys.executable)
+    blocker = permissions.check_pyspy(sys.executable, piv.profile.py_spy)
     if blocker is not None:
         config.stash[SKIPPED_KEY] = {"cpu": blocker}
         return None
@@ -62,7 +62,9 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
     command = [sys.executable, "-m", "pytest", *args]
     env = {**os.environ, ENV_DIR: str(run)}
     cwd = config.invocation_params.dir
-    done = pyspy.record(command, run, rate=piv.profile.rate, cwd=cwd, env=env)
+    code = pyspy.record(
+        command, run, rate=piv.profile.rate, tool=piv.profile.py_spy, cwd=cwd, env=env
+    )
     sys.stdout.flush()
     root = piv.root
     try:
@@ -85,7 +87,7 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
         )
     verbosity = int(config.option.verbose or 0)
     report.write_section(sys.stdout, {**data, "budgets": [], "mem": None}, verbosity)
-    return done.returncode
+    return code
 
 
 SKIPPED_KEY = pytest.StashKey[dict[str, str]]()

@@ -8,15 +8,17 @@ included). The recording is speedscope JSON; the SVG flame graph is drawn from i
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pytest_piv.profiling.cpu import CpuProfile, ProfileFormatError, parse_speedscope
 from pytest_piv.profiling.flamegraph import render_svg
-from pytest_piv.tools import ToolResult, run_tool
+from pytest_piv.tools import find_tool, run_tool
 
 SPEEDSCOPE = "cpu.speedscope.json"
 FLAMEGRAPH = "cpu.svg"
+STATUS = "exit-status"
 
 
 def record_argv(
@@ -37,11 +39,20 @@ def record(
     tool: str = "py-spy",
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
-) -> ToolResult:
-    """Run ``command`` under py-spy in the foreground (its output goes to this terminal)."""
+) -> int:
+    """Run ``command`` under py-spy in the foreground (its output goes to this terminal);
+    the command's exit code (py-spy's own is 0 whatever the command did, so the command
+    runs under :mod:`pytest_piv.profiling.launch`, which keeps it)."""
     directory.mkdir(parents=True, exist_ok=True)
-    argv = record_argv(tool, directory / SPEEDSCOPE, rate, command)
-    return run_tool(argv, cwd=cwd, env=env, capture=False)
+    status = directory / STATUS
+    status.unlink(missing_ok=True)
+    launched = [sys.executable, "-m", "pytest_piv.profiling.launch", str(status), *command]
+    argv = record_argv(find_tool(tool) or tool, directory / SPEEDSCOPE, rate, launched)
+    done = run_tool(argv, cwd=cwd, env=env, capture=False)
+    try:
+        return int(status.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return done.returncode or 1
 
 
 def load(directory: Path) -> CpuProfile:

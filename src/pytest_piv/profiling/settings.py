@@ -41,6 +41,7 @@ class ProfileSettings(NamedTuple):
     import_modules: tuple[str, ...] = ()
     max_import_time: float | None = None
     import_runs: int = 5
+    py_spy: str = "py-spy"
 
     @property
     def cpu(self) -> bool:
@@ -69,6 +70,7 @@ class ProfileSettings(NamedTuple):
             "profile.import_modules": list(self.import_modules),
             "profile.max_import_time": self.max_import_time,
             "profile.import_runs": self.import_runs,
+            "profile.py_spy": self.py_spy,
         }
 
 
@@ -78,7 +80,7 @@ def _mode(value: object) -> str:
     return value.lower()
 
 
-def _dir(value: object) -> str:
+def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(value)
     return value
@@ -127,7 +129,7 @@ def _modules(value: object) -> tuple[str, ...]:
 _SIZE_EXPECTED = 'a size such as "100 MB" or "20 MiB"'
 _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "mode": (_mode, 'one of "off", "cpu", "mem", "both"'),
-    "dir": (_dir, "a directory path"),
+    "dir": (_text, "a directory path"),
     "rate": (_int_between(1, 10_000), "a sampling rate in Hz from 1 to 10000"),
     "top": (_int_between(1, 1000), "a whole number of rows from 1 to 1000"),
     "max_memory": (parse_bytes, _SIZE_EXPECTED),
@@ -138,6 +140,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "import_modules": (_modules, 'a list of dotted module names, such as ["yourpkg"]'),
     "max_import_time": (parse_seconds, 'a duration such as "0.3 s" or "300 ms"'),
     "import_runs": (_int_between(1, 50), "a whole number of processes from 1 to 50"),
+    "py_spy": (_text, "the py-spy executable: a name on PATH or a path"),
 }
 
 
