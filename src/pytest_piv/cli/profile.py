@@ -12,6 +12,7 @@ Exit codes: 0 when the command succeeded, 1 when it failed, 2 usage error.
 from __future__ import annotations
 
 import os
+import platform
 import sys
 from pathlib import Path
 from typing import Any
@@ -184,3 +185,69 @@ def show_command(ctx: click.Context, run_name: str | None, as_json: bool, markdo
         run = found[0]
     _emit(runs.read_report(run), as_json, markdown)
     return 0
+
+
+@profile_group.command("imports")
+@click.argument("modules", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="print the verdicts as JSON")
+@click.option("--no-record", is_flag=True, help="do not keep these times as history")
+@click.pass_context
+def imports_command(
+    ctx: click.Context, modules: tuple[str, ...], as_json: bool, no_record: bool
+) -> int:
+    """Gate how long importing each module takes (fresh processes, -X importtime).
+
+    MODULES default to [tool.piv.profile] import_modules; each is judged against
+    max_import_time and against the median of its last passing times on this machine.
+    """
+    piv = project_config(ctx)
+    settings = piv.profile
+    names = modules or settings.import_modules
+    if not names:
+        raise UsageError(
+            'no modules to time (hint: [tool.piv.profile] import_modules = ["yourpkg"])'
+        )
+    from pytest_piv.profiling.imports import ImportCheck, ImportFailed, measure
+    from pytest_piv.store import connect
+    from pytest_piv.store.profile import import_baseline, record_import
+
+    machine = f"{platform.node()}/python{platform.python_version()}"
+    conn = connect(piv.db)
+    checks: list[ImportCheck] = []
+    try:
+        for name in names:
+            try:
+                timed = measure(
+                    name, settings.import_runs, python=sys.executable, cwd=piv.root, top=5
+                )
+            except ImportFailed as exc:
+                raise UsageError(f"import {name} failed: {exc}") from None
+            baseline = import_baseline(conn, machine, name)
+            check = ImportCheck(
+                timed, settings.max_import_time, baseline, settings.import_tolerance
+            )
+            checks.append(check)
+            if not no_record:
+                record_import(conn, machine, name, timed.seconds, not check.failed)
+    finally:
+        conn.close()
+    if as_json:
+        echo_json(
+            [
+                {
+                    "module": c.measured.module,
+                    "seconds": c.measured.seconds,
+                    "runs": list(c.measured.runs),
+                    "limit": c.limit,
+                    "baseline": c.baseline,
+                    "verdict": "failed" if c.failed else "ok",
+                    "top": [{"module": r.name, "own": r.own} for r in c.measured.top],
+                    "message": c.message(),
+                }
+                for c in checks
+            ]
+        )
+    else:
+        for c in checks:
+            _echo(Line(f"piv: {c.message()}", {"red": True} if c.failed else {}))
+    return COMMAND_FAILED if any(c.failed for c in checks) else 0

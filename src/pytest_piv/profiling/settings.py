@@ -41,6 +41,7 @@ class ProfileSettings(NamedTuple):
     import_modules: tuple[str, ...] = ()
     max_import_time: float | None = None
     import_runs: int = 5
+    import_tolerance: float = 0.25
     py_spy: str = "py-spy"
 
     @property
@@ -70,6 +71,7 @@ class ProfileSettings(NamedTuple):
             "profile.import_modules": list(self.import_modules),
             "profile.max_import_time": self.max_import_time,
             "profile.import_runs": self.import_runs,
+            "profile.import_tolerance": f"{self.import_tolerance * 100:g}%",
             "profile.py_spy": self.py_spy,
         }
 
@@ -140,6 +142,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "import_modules": (_modules, 'a list of dotted module names, such as ["yourpkg"]'),
     "max_import_time": (parse_seconds, 'a duration such as "0.3 s" or "300 ms"'),
     "import_runs": (_int_between(1, 50), "a whole number of processes from 1 to 50"),
+    "import_tolerance": (_tolerance, 'a percentage from 0% to 100%, such as "25%"'),
     "py_spy": (_text, "the py-spy executable: a name on PATH or a path"),
 }
 

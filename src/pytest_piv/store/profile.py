@@ -1,8 +1,9 @@
-"""Memory-profiled runs and each test's peak: so a memory regression can be looked up."""
+"""Memory-profiled runs with each test's peak, and import times: the profiling history."""
 
 from __future__ import annotations
 
 import sqlite3
+import statistics
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,3 +59,27 @@ def latest_peaks(conn: sqlite3.Connection, before: int | None = None) -> dict[st
         (before, before),
     ).fetchall()
     return {r[0]: TestPeak(r[0], int(r[1]), int(r[2]), r[3], r[4]) for r in rows}
+
+
+def record_import(
+    conn: sqlite3.Connection, machine: str, module: str, seconds: float, passed: bool
+) -> None:
+    """Keep one measured import time."""
+    with write(conn):
+        conn.execute(
+            "INSERT INTO import_times (recorded, machine, module, seconds, passed)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (time.time(), machine, module, seconds, int(passed)),
+        )
+
+
+def import_baseline(
+    conn: sqlite3.Connection, machine: str, module: str, last: int = 5
+) -> float | None:
+    """The median of the last ``last`` passing import times of ``module`` on ``machine``."""
+    rows = conn.execute(
+        "SELECT seconds FROM import_times WHERE machine = ? AND module = ? AND passed = 1"
+        " ORDER BY id DESC LIMIT ?",
+        (machine, module, last),
+    ).fetchall()
+    return statistics.median(r[0] for r in rows) if rows else None

@@ -195,7 +195,8 @@ MIGRATIONS: tuple[str, ...] = (
         for event in ("INSERT", "UPDATE", "DELETE")
     ),
     # memory-profiled runs (pytest --piv-profile=mem|both) and each test's peak and leak
-    # in them, with the budget it was judged against and the verdict
+    # in them, with the budget it was judged against and the verdict; import times
+    # (piv profile imports) per machine, the later ones judged against the earlier
     """
     CREATE TABLE profile_runs (
         id INTEGER PRIMARY KEY,
@@ -215,6 +216,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, nodeid)
     ) WITHOUT ROWID;
     CREATE INDEX memory_peaks_by_test ON memory_peaks (nodeid, run_id);
+    CREATE TABLE import_times (
+        id INTEGER PRIMARY KEY,
+        recorded REAL NOT NULL,
+        machine TEXT NOT NULL,
+        module TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        passed INTEGER NOT NULL
+    );
+    CREATE INDEX import_times_by_module ON import_times (machine, module, id);
     """,
 )
 
