@@ -251,3 +251,77 @@ def imports_command(
         for c in checks:
             _echo(Line(f"piv: {c.message()}", {"red": True} if c.failed else {}))
     return COMMAND_FAILED if any(c.failed for c in checks) else 0
+
+
+@profile_group.command("diff", context_settings={"ignore_unknown_options": True})
+@click.option("--base", "base_ref", required=True, help="the git ref of the 'before' side")
+@click.option("--top", type=click.IntRange(1, 1000), default=None, help="rows in the table")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.argument("nodeids", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_context
+def diff_command(
+    ctx: click.Context, base_ref: str, top: int | None, as_json: bool, nodeids: tuple[str, ...]
+) -> int:
+    """Profile NODEIDS at --base and in the working tree; show what grew.
+
+    Arguments after `--` go to both pytest runs (e.g. --benchmark-max-time=0.5).
+    """
+    piv = project_config(ctx)
+    blocker = permissions.check_pyspy(sys.executable, piv.profile.py_spy)
+    if blocker is not None:
+        raise UsageError(f"cannot profile: {blocker}")
+    names = [n for n in nodeids if not n.startswith("-")]
+    extra = [n for n in nodeids if n.startswith("-")]
+    from pytest_piv.baselines.worktree import checkout
+    from pytest_piv.profiling.regression import grown, profile_side
+
+    root = piv.root
+    run = runs.new_run(root / piv.profile.dir)
+    rate, tool = piv.profile.rate, piv.profile.py_spy
+    with checkout(root, base_ref) as base_root:
+        before = profile_side(
+            f"base {base_ref}",
+            base_root,
+            names,
+            run / "base",
+            python=sys.executable,
+            extra=extra,
+            rate=rate,
+            tool=tool,
+        )
+    after = profile_side(
+        "working tree",
+        root,
+        names,
+        run / "working",
+        python=sys.executable,
+        extra=extra,
+        rate=rate,
+        tool=tool,
+    )
+    rows = grown(before, after, names, top or piv.profile.top)
+    data = runs.merge_report(
+        run,
+        {
+            "run": run.name,
+            "diff": {
+                "base": base_ref,
+                "nodeids": names,
+                "grown": [
+                    {
+                        "function": c.name,
+                        "file": c.file,
+                        "before": round(c.before, 4),
+                        "after": round(c.after, 4),
+                    }
+                    for c in rows
+                ],
+            },
+            "artifacts": {
+                "base profile": _relative(run / "base" / pyspy.SPEEDSCOPE, root),
+                "working tree profile": _relative(run / "working" / pyspy.SPEEDSCOPE, root),
+            },
+        },
+    )
+    _emit(data, as_json)
+    return 0

@@ -19,6 +19,7 @@ from pytest_piv.tools import find_tool, run_tool
 SPEEDSCOPE = "cpu.speedscope.json"
 FLAMEGRAPH = "cpu.svg"
 STATUS = "exit-status"
+LAUNCHER = "pytest_piv.profiling.launch"
 
 
 def record_argv(
@@ -46,7 +47,7 @@ def record(
     directory.mkdir(parents=True, exist_ok=True)
     status = directory / STATUS
     status.unlink(missing_ok=True)
-    launched = [sys.executable, "-m", "pytest_piv.profiling.launch", str(status), *command]
+    launched = [sys.executable, "-m", LAUNCHER, str(status), *command]
     argv = record_argv(find_tool(tool) or tool, directory / SPEEDSCOPE, rate, launched)
     done = run_tool(argv, cwd=cwd, env=env, capture=False)
     try:
@@ -62,7 +63,7 @@ def load(directory: Path) -> CpuProfile:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ProfileFormatError(f"{path}: no readable speedscope profile ({exc})") from None
-    return parse_speedscope(data)
+    return parse_speedscope(data, skip_command=LAUNCHER)
 
 
 def write_flamegraph(profile: CpuProfile, directory: Path, title: str) -> Path:

@@ -147,6 +147,29 @@ def terminal_lines(report: Mapping[str, Any], *, verbosity: int = 0) -> list[Lin
                 for r in cpu["by_total"]
             ]
             lines.extend(Line(t, NO_MARKUP) for t in _table(("total", "own", "function"), rows))
+    diff = report.get("diff")
+    if diff:
+        lines.append(
+            Line(
+                f"share of time, base {diff['base']} -> working tree"
+                f" ({', '.join(diff['nodeids'])}):",
+                {"bold": True},
+            )
+        )
+        diff_rows = [
+            (
+                _pct(r["before"]),
+                _pct(r["after"]),
+                f"{(r['after'] - r['before']) * 100:+.1f}",
+                f"{r['function']}  {r['file']}",
+            )
+            for r in diff["grown"]
+        ]
+        if diff_rows:
+            header = ("before", "after", "points", "function")
+            lines.extend(Line(t, NO_MARKUP) for t in _table(header, diff_rows))
+        else:
+            lines.append(Line("no function's share of the time grew", NO_MARKUP))
     mem = report.get("mem")
     if mem:
         lines.append(
