@@ -44,7 +44,7 @@ def piv(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def program(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.piv.profile]\ntop = 5\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.piv.profile]\ntop = 2\n", encoding="utf-8")
     (tmp_path / "prog.py").write_text(PROGRAM, encoding="utf-8")
     return tmp_path
 
@@ -59,7 +59,7 @@ def test_piv_profile_cpu_names_the_hot_function_and_keeps_both_artifacts(program
     assert done.returncode == 0, done.stderr
     data = _json(done)
     assert data["cpu"]["by_own"][0]["function"] == "churn"
-    assert len(data["cpu"]["by_own"]) == 5
+    assert len(data["cpu"]["by_own"]) == 2
     for path in data["artifacts"].values():
         assert (program / path).is_file()
 

@@ -211,3 +211,27 @@ def test_a_missing_memray_skips_memory_profiling_and_the_tests_still_run(
             " (hint: pip install 'pytest-piv[profile]')",
         ]
     )
+
+
+@pytest.mark.slow
+def test_a_peak_that_grew_past_its_last_recorded_peak_fails_and_names_the_growing_site(
+    prof_project: ProfProject,
+) -> None:
+    prof_project.configure('max_growth = "20%"\n')
+    first = prof_project.run("--piv-profile=mem", "-k", "hungry")
+    assert first.ret == pytest.ExitCode.OK
+    again = prof_project.run("--piv-profile=mem", "-k", "hungry")
+    assert again.ret == pytest.ExitCode.OK
+    assert prof_project.budgets() == {("test_work.py::test_hungry", "growth"): "ok"}
+    source = (prof_project.path / "test_work.py").read_text()
+    prof_project.write("test_work.py", source.replace("3_000", "4_000"))
+    grown = prof_project.run("--piv-profile=mem", "-k", "hungry")
+    assert grown.ret == pytest.ExitCode.TESTS_FAILED
+    grown.stdout.fnmatch_lines(
+        [
+            "piv: test_work.py::test_hungry: peak memory * is over the budget its last recorded"
+            " peak 30.* MB + 20%",
+            "piv: test_work.py::test_hungry: allocation sites that grew since *:"
+            " <listcomp> test_work.py:18 +10.* MB",
+        ]
+    )
