@@ -17,7 +17,6 @@ A profiled run never feeds the benchmark gate (its timings are a profiler's).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
@@ -31,7 +30,7 @@ import pytest
 
 from pytest_piv.config import PivConfig
 from pytest_piv.profiling import permissions, pyspy, runs
-from pytest_piv.profiling.budgets import MemoryCheck, check
+from pytest_piv.profiling.budgets import MemoryCheck, first_checks, settle, suspects
 from pytest_piv.profiling.cpu import ProfileFormatError
 from pytest_piv.profiling.memory import MemProfile, SiteTotal, merge
 from pytest_piv.report import profile as report
@@ -41,6 +40,8 @@ ENV_DIR = "PIV_PROFILE_DIR"
 REMEASURE_TIMEOUT_S = 900.0
 #: memory flame graphs drawn per run (each is a self-contained HTML file of a few MB)
 HTML_LIMIT = 3
+#: allocation sites kept per test in report.json (for the next run's "what grew")
+SITES_KEPT = 10
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -170,8 +171,14 @@ class ProfilePlugin:
         artifacts = self._artifacts(checks)
         root = self.piv.root
         per_test = {
-            n: {"peak": int(t["peak"]), "leaked": int(t["leaked"])} for n, t in self.tests.items()
+            n: {
+                "peak": int(t["peak"]),
+                "leaked": int(t["leaked"]),
+                "at_peak": [report.site_row(s, root) for s in _sites(t["at_peak"])[:SITES_KEPT]],
+            }
+            for n, t in self.tests.items()
         }
+        grown = self._grown_sites([c.subject for c in checks if c.failed], per_test)
         self.data = runs.merge_report(
             self.run,
             {
@@ -181,6 +188,7 @@ class ProfilePlugin:
                 if profiles
                 else None,
                 "budgets": report.budget_part(checks),
+                "grown_sites": grown,
                 "artifacts": artifacts,
                 "skipped": self.skipped,
             },
@@ -188,33 +196,47 @@ class ProfilePlugin:
         self._store(checks, session_peak)
 
     def _judge(self, session_peak: int) -> list[MemoryCheck]:
-        tol = self.settings.tolerance
-        checks: list[MemoryCheck] = []
-        for nodeid, t in sorted(self.tests.items()):
-            limit = t.get("limit") or self.settings.test_max_memory
-            for found in (
-                check(nodeid, "peak", int(t["peak"]), limit, tol),
-                check(nodeid, "leak", int(t["leaked"]), self.settings.max_leak, tol),
-            ):
-                if found is not None:
-                    checks.append(found)
-        whole = check("the test session", "session", session_peak, self.settings.max_memory, tol)
-        if whole is not None:
-            # a whole session is not re-run: its first measurement is its verdict
-            checks.append(dataclasses.replace(whole, remeasured=whole.measured))
-        suspects = sorted({c.subject for c in checks if c.verdict == "suspect"})
-        again: dict[str, dict[str, int]] = {}
-        if suspects and self.settings.remeasure:
-            again = self._remeasure(suspects)
-        judged = []
-        for c in checks:
-            if c.verdict != "suspect":
-                judged.append(c)
+        checks = first_checks(self.tests, self.settings, session_peak, self._baseline())
+        again = None
+        if suspects(checks) and self.settings.remeasure:
+            again = self._remeasure(suspects(checks))
+        return settle(checks, again)
+
+    def _grown_sites(
+        self, failed: list[str], now: dict[str, dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """For each test over a budget: the allocation sites that grew since the last
+        profiled run that measured it (from that run's report)."""
+        grown: dict[str, dict[str, Any]] = {}
+        earlier = [r for r in runs.runs(self.run.parent) if r != self.run]
+        for nodeid in dict.fromkeys(failed):
+            if nodeid not in now:
                 continue
-            fresh = again.get(c.subject, {})
-            value = fresh.get("peak" if c.kind == "peak" else "leaked", c.measured)
-            judged.append(dataclasses.replace(c, remeasured=int(value)))
-        return judged
+            for run in earlier:
+                mem = runs.read_report(run).get("mem") or {}
+                before = (mem.get("tests") or {}).get(nodeid)
+                if before and before.get("at_peak"):
+                    rows = report.site_growth(before["at_peak"], now[nodeid]["at_peak"])
+                    grown[nodeid] = {"since": run.name, "sites": rows[:3]}
+                    break
+        return grown
+
+    def _baseline(self) -> dict[str, int]:
+        """Each test's last recorded peak (for the growth check)."""
+        if self.settings.max_growth is None or not self.piv.db.is_file():
+            return {}
+        from pytest_piv.store import connect
+        from pytest_piv.store.profile import latest_peaks
+
+        try:
+            conn = connect(self.piv.db)
+            try:
+                return {n: p.peak for n, p in latest_peaks(conn).items()}
+            finally:
+                conn.close()
+        except Exception as exc:  # no baseline then; the run's own outcome stands
+            self.notes.append(f"{self.piv.db}: could not read the memory baseline ({exc})")
+            return {}
 
     def _remeasure(self, nodeids: list[str]) -> dict[str, dict[str, int]]:
         """Each test's peak and leak in one fresh process (only this probe loaded)."""

@@ -37,6 +37,7 @@ class ProfileSettings(NamedTuple):
     test_max_memory: int | None = None
     max_leak: int | None = None
     tolerance: float = 0.10
+    max_growth: float | None = None
     remeasure: bool = True
     import_modules: tuple[str, ...] = ()
     max_import_time: float | None = None
@@ -67,6 +68,9 @@ class ProfileSettings(NamedTuple):
             "profile.test_max_memory": size(self.test_max_memory),
             "profile.max_leak": size(self.max_leak),
             "profile.tolerance": f"{self.tolerance * 100:g}%",
+            "profile.max_growth": None
+            if self.max_growth is None
+            else f"{self.max_growth * 100:g}%",
             "profile.remeasure": self.remeasure,
             "profile.import_modules": list(self.import_modules),
             "profile.max_import_time": self.max_import_time,
@@ -139,6 +143,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "max_leak": (parse_bytes, _SIZE_EXPECTED),
     "tolerance": (_tolerance, 'a percentage from 0% to 100%, such as "10%"'),
     "remeasure": (_flag, "true or false"),
+    "max_growth": (_tolerance, 'a percentage from 0% to 100%, such as "20%"'),
     "import_modules": (_modules, 'a list of dotted module names, such as ["yourpkg"]'),
     "max_import_time": (parse_seconds, 'a duration such as "0.3 s" or "300 ms"'),
     "import_runs": (_int_between(1, 50), "a whole number of processes from 1 to 50"),

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from pytest_piv.profiling.budgets import MemoryCheck
 from pytest_piv.profiling.cpu import CpuProfile
-from pytest_piv.profiling.memory import MemProfile, SiteTotal
+from pytest_piv.profiling.memory import MemProfile, SiteTotal, site_diff
 from pytest_piv.profiling.units import format_bytes
 from pytest_piv.report.rgr import Line
 
@@ -62,6 +62,35 @@ def cpu_part(profile: CpuProfile, top: int, root: Path | None = None) -> dict[st
     }
 
 
+def site_growth(
+    before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Sites (rows of :func:`site_row`) whose bytes at the peak grew, the most first."""
+
+    def table(rows: Sequence[Mapping[str, Any]]) -> MemProfile:
+        sites = tuple(
+            SiteTotal(r["function"], r["file"], int(r["line"]), int(r["bytes"]), 1) for r in rows
+        )
+        return MemProfile(0, sites, ())
+
+    return [
+        {
+            "function": g.function,
+            "file": g.file,
+            "line": g.line,
+            "before": g.before,
+            "after": g.after,
+        }
+        for g in site_diff(table(before), table(after))
+        if g.growth > 0
+    ]
+
+
+def site_row(s: SiteTotal, root: Path | None) -> dict[str, Any]:
+    """One allocation site as the report keeps it."""
+    return _site(s, root)
+
+
 def _site(s: SiteTotal, root: Path | None) -> dict[str, Any]:
     return {
         "function": s.function,
@@ -75,7 +104,7 @@ def _site(s: SiteTotal, root: Path | None) -> dict[str, Any]:
 def mem_part(
     profile: MemProfile,
     top: int,
-    tests: Mapping[str, Mapping[str, int]] | None = None,
+    tests: Mapping[str, Mapping[str, Any]] | None = None,
     root: Path | None = None,
 ) -> dict[str, Any]:
     """The memory section: peak, total, leaks, sites by peak and by total, per-test peaks."""
@@ -196,6 +225,18 @@ def terminal_lines(report: Mapping[str, Any], *, verbosity: int = 0) -> list[Lin
             continue
         markup = RED if verdict == "over" else YELLOW if verdict == "flaky" else NO_MARKUP
         lines.append(Line(f"piv: {budget['message']}", markup))
+    for nodeid, grown in sorted((report.get("grown_sites") or {}).items()):
+        sites = ", ".join(
+            f"{g['function']} {g['file']}:{g['line']} +{format_bytes(g['after'] - g['before'])}"
+            for g in grown["sites"]
+        )
+        lines.append(
+            Line(
+                f"piv: {nodeid}: allocation sites that grew since {grown['since']}: "
+                f"{sites or 'none'}",
+                NO_MARKUP,
+            )
+        )
     for name, path in sorted(report.get("artifacts", {}).items()):
         lines.append(Line(f"{name}: {path}", NO_MARKUP))
     return lines
