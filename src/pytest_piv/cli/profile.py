@@ -31,6 +31,8 @@ COMMAND_FAILED = 1
 #: set for the profiled command: a pytest run under it knows it is profiled (it then
 #: feeds no benchmark baseline) and where the run's directory is
 ENV_DIR = "PIV_PROFILE_DIR"
+#: before/after profiles sample faster: a short benchmark gives few samples at 100 Hz
+DIFF_RATE = 250
 
 
 @click.group("profile")
@@ -255,12 +257,24 @@ def imports_command(
 
 @profile_group.command("diff", context_settings={"ignore_unknown_options": True})
 @click.option("--base", "base_ref", required=True, help="the git ref of the 'before' side")
+@click.option(
+    "--rate",
+    type=click.IntRange(1, 10_000),
+    default=DIFF_RATE,
+    show_default=True,
+    help="samples per second (short benchmarks need many)",
+)
 @click.option("--top", type=click.IntRange(1, 1000), default=None, help="rows in the table")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.argument("nodeids", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context
 def diff_command(
-    ctx: click.Context, base_ref: str, top: int | None, as_json: bool, nodeids: tuple[str, ...]
+    ctx: click.Context,
+    base_ref: str,
+    rate: int,
+    top: int | None,
+    as_json: bool,
+    nodeids: tuple[str, ...],
 ) -> int:
     """Profile NODEIDS at --base and in the working tree; show what grew.
 
@@ -277,7 +291,7 @@ def diff_command(
 
     root = piv.root
     run = runs.new_run(root / piv.profile.dir)
-    rate, tool = piv.profile.rate, piv.profile.py_spy
+    tool = piv.profile.py_spy
     with checkout(root, base_ref) as base_root:
         before = profile_side(
             f"base {base_ref}",

@@ -228,3 +228,8 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_piv.plugin.bench_probe import BenchProbe
 
         config.pluginmanager.register(BenchProbe(config, piv_config), "piv-bench-probe")
+        if piv_config.profile.on_regression and not hasattr(config, "workerinput"):
+            from pytest_piv.plugin.regression_profile import RegressionProfiler
+
+            profiler = RegressionProfiler(config, piv_config)
+            config.pluginmanager.register(profiler, "piv-bench-profile")

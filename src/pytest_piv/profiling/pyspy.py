@@ -40,16 +40,18 @@ def record(
     tool: str = "py-spy",
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    capture: bool = False,
 ) -> int:
     """Run ``command`` under py-spy in the foreground (its output goes to this terminal);
     the command's exit code (py-spy's own is 0 whatever the command did, so the command
-    runs under :mod:`pytest_piv.profiling.launch`, which keeps it)."""
+    runs under :mod:`pytest_piv.profiling.launch`, which keeps it). ``capture=True``
+    keeps the command's and py-spy's output off the terminal."""
     directory.mkdir(parents=True, exist_ok=True)
     status = directory / STATUS
     status.unlink(missing_ok=True)
     launched = [sys.executable, "-m", LAUNCHER, str(status), *command]
     argv = record_argv(find_tool(tool) or tool, directory / SPEEDSCOPE, rate, launched)
-    done = run_tool(argv, cwd=cwd, env=env, capture=False)
+    done = run_tool(argv, cwd=cwd, env=env, capture=capture)
     try:
         return int(status.read_text(encoding="utf-8"))
     except (OSError, ValueError):

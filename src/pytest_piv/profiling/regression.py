@@ -53,7 +53,13 @@ def profile_side(
     env["PYTHONPATH"] = os.pathsep.join([*paths, *filter(None, [env.get("PYTHONPATH")])])
     env.pop("PYTEST_ADDOPTS", None)
     code = pyspy.record(
-        pytest_command(python, nodeids, extra), directory, rate=rate, tool=tool, cwd=root, env=env
+        pytest_command(python, nodeids, extra),
+        directory,
+        rate=rate,
+        tool=tool,
+        cwd=root,
+        env=env,
+        capture=True,
     )
     profile = pyspy.load(directory).relative_to(root)
     pyspy.write_flamegraph(profile, directory, f"{label}: {' '.join(nodeids)}")

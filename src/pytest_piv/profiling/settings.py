@@ -44,6 +44,7 @@ class ProfileSettings(NamedTuple):
     import_runs: int = 5
     import_tolerance: float = 0.25
     py_spy: str = "py-spy"
+    on_regression: bool = True
 
     @property
     def cpu(self) -> bool:
@@ -77,6 +78,7 @@ class ProfileSettings(NamedTuple):
             "profile.import_runs": self.import_runs,
             "profile.import_tolerance": f"{self.import_tolerance * 100:g}%",
             "profile.py_spy": self.py_spy,
+            "profile.on_regression": self.on_regression,
         }
 
 
@@ -143,6 +145,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "max_leak": (parse_bytes, _SIZE_EXPECTED),
     "tolerance": (_tolerance, 'a percentage from 0% to 100%, such as "10%"'),
     "remeasure": (_flag, "true or false"),
+    "on_regression": (_flag, "true or false"),
     "max_growth": (_tolerance, 'a percentage from 0% to 100%, such as "20%"'),
     "import_modules": (_modules, 'a list of dotted module names, such as ["yourpkg"]'),
     "max_import_time": (parse_seconds, 'a duration such as "0.3 s" or "300 ms"'),

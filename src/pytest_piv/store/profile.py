@@ -83,3 +83,13 @@ def import_baseline(
         (machine, module, last),
     ).fetchall()
     return statistics.median(r[0] for r in rows) if rows else None
+
+
+def baseline_head(conn: sqlite3.Connection, machine: str, name: str) -> str | None:
+    """The commit the newest baseline run of benchmark ``name`` on ``machine`` ran at."""
+    row = conn.execute(
+        "SELECT r.head FROM bench_baselines AS b JOIN bench_runs AS r ON r.id = b.run_id"
+        " WHERE b.machine = ? AND b.name = ? ORDER BY b.run_id DESC LIMIT 1",
+        (machine, name),
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
