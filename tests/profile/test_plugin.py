@@ -235,3 +235,17 @@ def test_a_peak_that_grew_past_its_last_recorded_peak_fails_and_names_the_growin
             " <listcomp> test_work.py:18 +10.* MB",
         ]
     )
+
+
+@pytest.mark.slow
+def test_a_unittest_test_case_is_measured_too(prof_project: ProfProject) -> None:
+    prof_project.configure('test_max_memory = "10 MB"\n')
+    prof_project.write(
+        "test_case.py",
+        "import unittest\n\n\nclass Hungry(unittest.TestCase):\n"
+        "    def test_hoards(self):\n"
+        "        self.assertTrue([bytearray(10_000) for _ in range(2_000)])\n",
+    )
+    result = prof_project.run("--piv-profile=mem", "test_case.py")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert prof_project.budgets() == {("test_case.py::Hungry::test_hoards", "peak"): "over"}
