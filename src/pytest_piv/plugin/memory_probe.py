@@ -1,16 +1,16 @@
 """Per-test memory tracking with memray, in every process that runs tests.
 
-:class:`MemoryTracker` wraps each test function in a ``memray.Tracker`` (the function
-itself, not a hook generator: memray shadows the Python stack from where it starts) and
-attaches what it saw to the test's report as the user property ``piv_memory``, which xdist
-carries to the controller. Loaded on its own with ``-p pytest_piv.plugin.memory_probe``
-and ``PIV_PROFILE_REMEASURE=<file>`` set, it is the fresh process a test over its memory
+:class:`MemoryTracker` runs each test's ``runtest`` (the test function, or a unittest
+method) inside a ``memray.Tracker``, entered in a plain function rather than in a hook
+generator (memray shadows the Python stack from where it starts), and attaches what it
+saw to the test's report as the user property ``piv_memory``, which xdist carries to the
+controller. Loaded on its own with ``-p pytest_piv.plugin.memory_probe`` and
+``PIV_PROFILE_REMEASURE=<file>`` set, it is the fresh process a test over its memory
 budget is re-measured in: it writes ``{nodeid: {"peak": .., "leaked": ..}}`` to the file.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import os
@@ -48,12 +48,13 @@ class MemoryTracker:
         captures.mkdir(parents=True, exist_ok=True)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
         try:
-            marker = pyfuncitem.get_closest_marker("piv_memory")
+            marker = item.get_closest_marker("piv_memory")
             limit = (
                 parse_marker_limit(
-                    marker.kwargs.get("limit", marker.args[:1] or None), pyfuncitem.nodeid
+                    marker.kwargs.get("limit", marker.args[0] if marker.args else None),
+                    item.nodeid,
                 )
                 if marker is not None
                 else None
@@ -61,14 +62,15 @@ class MemoryTracker:
         except ConfigError as exc:
             pytest.fail(f"piv: {exc}", pytrace=False)
         capture = self.captures / f"{self.prefix}-{next(self.counter)}.bin"
-        original = pyfuncitem.obj
-        pyfuncitem.obj = _tracked(original, capture)
+        # the test's own runtest (a function, a unittest method, a plugin's item) runs
+        # inside the tracker; an instance attribute shadows the method for this call
+        item.runtest = _tracked(item.runtest, capture)  # type: ignore[method-assign]
         try:
             return (yield)
         finally:
-            pyfuncitem.obj = original
+            del item.runtest
             if capture.is_file():
-                self._keep(pyfuncitem, capture, limit)
+                self._keep(item, capture, limit)
 
     def _keep(self, item: pytest.Item, capture: Path, limit: int | None) -> None:
         profile = memray_backend.read(capture)
@@ -88,12 +90,10 @@ class MemoryTracker:
         )
 
 
-def _tracked(function: Callable[..., object], capture: Path) -> Callable[..., object]:
-    @functools.wraps(function)
-    def tracked(*args: object, **kwargs: object) -> object:
+def _tracked(runtest: Callable[[], None], capture: Path) -> Callable[[], None]:
+    def tracked() -> None:
         with memray_backend.track(capture):
-            result = function(*args, **kwargs)
-        return result  # noqa: RET504 - Tracker.__exit__ is typed as maybe swallowing
+            runtest()
 
     return tracked
 
