@@ -148,11 +148,14 @@ def test_a_test_over_budget_once_only_passes_after_its_re_measurement(
 
 
 @pytest.mark.slow
-def test_the_session_budget_gates_the_peak_of_the_whole_run(prof_project: ProfProject) -> None:
+@XDIST
+def test_the_session_budget_gates_the_peak_of_the_whole_run(
+    prof_project: ProfProject, xdist: tuple[str, ...]
+) -> None:
     prof_project.configure('max_memory = "10 GB"\n')
-    assert prof_project.run("--piv-profile=mem", "-k", "light").ret == pytest.ExitCode.OK
+    assert prof_project.run("--piv-profile=mem", "-k", "light", *xdist).ret == pytest.ExitCode.OK
     prof_project.configure('max_memory = "5 MB"\n')
-    result = prof_project.run("--piv-profile=mem", "-k", "light")
+    result = prof_project.run("--piv-profile=mem", "-k", "light", *xdist)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         ["piv: the test session: session peak * is over the budget 5.0 MB*"]
