@@ -184,6 +184,7 @@ class ProfilePlugin:
             {
                 "run": self.run.name,
                 "session_peak": session_peak,
+                "worker_peaks": sorted(self.worker_rss),
                 "mem": report.mem_part(merge(profiles.values()), self.settings.top, per_test, root)
                 if profiles
                 else None,
