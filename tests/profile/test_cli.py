@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,23 @@ def test_a_missing_py_spy_runs_the_command_unprofiled_with_the_fix(program: Path
         "piv: cpu profiling skipped: no-such-py-spy is not installed"
         " (hint: pip install 'pytest-piv[profile]')"
     )
+
+
+@pytest.mark.slow
+def test_a_pytest_piv_run_under_piv_profile_cpu_feeds_no_benchmark_baseline(
+    program: Path,
+) -> None:
+    (program / "pyproject.toml").write_text('[tool.piv.rgr]\nmode = "off"\n', encoding="utf-8")
+    (program / "test_speed.py").write_text(
+        "def test_speed(benchmark):\n    benchmark(sum, range(100))\n", encoding="utf-8"
+    )
+    command = [sys.executable, "-m", "pytest", "--piv", "-p", "no:cacheprovider", "test_speed.py"]
+    done = piv(program, "profile", "cpu", "--", *command)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "CPU: " in done.stdout
+    assert not (program / ".piv" / "piv.db").exists()  # nothing recorded: no gate ran
+    # the same run unprofiled records its benchmark
+    plain = subprocess.run(command, cwd=program, capture_output=True, text=True, check=False)
+    assert plain.returncode == 0, plain.stdout
+    with sqlite3.connect(program / ".piv" / "piv.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM bench_runs").fetchone()[0] > 0

@@ -80,7 +80,7 @@ def diff(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_profile_diff_names_the_slowed_function_first(shop: Path, slowed: str) -> None:
     work = shop / "src" / "shop" / "work.py"
     work.write_text(
-        WORK.replace(f"range(n):  # {slowed}", f"range(n * 5):  # {slowed}"), encoding="utf-8"
+        WORK.replace(f"range(n):  # {slowed}", f"range(n * 10):  # {slowed}"), encoding="utf-8"
     )
     done = diff(
         shop, "--base", "HEAD", "--json", "test_bench.py::test_entry",
