@@ -23,6 +23,7 @@ from pytest_piv.cli.context import echo_json, project_config
 from pytest_piv.errors import UsageError
 from pytest_piv.profiling import permissions, pyspy, runs
 from pytest_piv.profiling.cpu import ProfileFormatError
+from pytest_piv.profiling.launch import DIR_ENV, PARENT_ENV
 from pytest_piv.report import profile as report
 from pytest_piv.report.rgr import Line
 from pytest_piv.tools import run_tool
@@ -30,7 +31,7 @@ from pytest_piv.tools import run_tool
 COMMAND_FAILED = 1
 #: set for the profiled command: a pytest run under it knows it is profiled (it then
 #: feeds no benchmark baseline) and where the run's directory is
-ENV_DIR = "PIV_PROFILE_DIR"
+ENV_DIR = DIR_ENV
 #: before/after profiles sample faster: a short benchmark gives few samples at 100 Hz
 DIFF_RATE = 250
 
@@ -142,7 +143,7 @@ def mem_command(
         argv = memray_backend.run_argv(capture, command)
     except ValueError as exc:
         raise UsageError(f"piv profile mem: {exc}") from None
-    env = {**os.environ, ENV_DIR: str(run)}
+    env = {**os.environ, ENV_DIR: str(run), PARENT_ENV: str(os.getpid())}
     done = run_tool(argv, cwd=root, env=env, capture=False)
     if not capture.is_file():
         click.echo("piv: memray kept no capture (did the command start Python?)", err=True)

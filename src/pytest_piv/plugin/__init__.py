@@ -171,9 +171,10 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         config.stash[CONFIG_KEY] = piv_config
     if not piv_config.profile.cpu or hasattr(config, "workerinput"):
         return None
-    from pytest_piv.plugin.profile import ENV_DIR, run_under_pyspy
+    from pytest_piv.plugin.profile import run_under_pyspy
+    from pytest_piv.profiling.launch import profiled_run
 
-    if os.environ.get(ENV_DIR):  # already py-spy's child (or a piv profile command's)
+    if profiled_run() is not None:  # already py-spy's child (or a piv profile command's)
         return None
     return run_under_pyspy(config, piv_config)
 
@@ -202,7 +203,11 @@ def pytest_configure(config: pytest.Config) -> None:
         piv_config = _load(config.rootpath, config.option, config.getini("testpaths"))
         config.stash[CONFIG_KEY] = piv_config
     profiled = piv_config.profile.mode != "off"
-    if profiled:
+    if not profiled and not hasattr(config, "workerinput"):
+        from pytest_piv.profiling.launch import profiled_run
+
+        profiled = profiled_run() is not None  # under `piv profile cpu|mem -- pytest --piv`
+    if piv_config.profile.mode != "off":
         from pytest_piv.plugin.profile import register
 
         register(config, piv_config)

@@ -17,7 +17,6 @@ A profiled run never feeds the benchmark gate (its timings are a profiler's).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import resource
@@ -32,11 +31,13 @@ from pytest_piv.config import PivConfig
 from pytest_piv.profiling import permissions, pyspy, runs
 from pytest_piv.profiling.budgets import MemoryCheck, first_checks, settle, suspects
 from pytest_piv.profiling.cpu import ProfileFormatError
+from pytest_piv.profiling.launch import DIR_ENV, profiled_run
 from pytest_piv.profiling.memory import MemProfile, SiteTotal, merge
 from pytest_piv.report import profile as report
 from pytest_piv.tools import run_tool
 
-ENV_DIR = "PIV_PROFILE_DIR"
+ENV_DIR = DIR_ENV
+WORKER_KEY = "piv_profile_dir"
 REMEASURE_TIMEOUT_S = 900.0
 #: memory flame graphs drawn per run (each is a self-contained HTML file of a few MB)
 HTML_LIMIT = 3
@@ -143,6 +144,11 @@ class ProfilePlugin:
         for name, value in report.user_properties:
             if name == "piv_memory" and isinstance(value, dict):
                 self.tests[report.nodeid] = value
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Hand the run directory to each xdist worker."""
+        node.workerinput[WORKER_KEY] = str(self.run)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
@@ -337,26 +343,21 @@ class WorkerRss:
         self.config.workeroutput["piv_maxrss"] = maxrss_bytes()  # type: ignore[attr-defined]
 
 
-def _forget(name: str) -> None:
-    os.environ.pop(name, None)
-
-
 def register(config: pytest.Config, piv: PivConfig) -> None:
     """Register the profiling plugins this process needs (called from pytest_configure)."""
     worker = hasattr(config, "workerinput")
-    inherited = os.environ.get(ENV_DIR)
-    if inherited:
-        run = Path(inherited)
-    elif worker:  # pragma: no cover - the controller always sets it before workers start
-        return
+    child = None if worker else profiled_run()
+    if worker:
+        given = config.workerinput.get(WORKER_KEY)  # type: ignore[attr-defined]
+        if not given:  # pragma: no cover - the controller always hands it on
+            return
+        run = Path(given)
     else:
-        run = runs.new_run(piv.root / piv.profile.dir)
-        os.environ[ENV_DIR] = str(run)
-        config.add_cleanup(functools.partial(_forget, ENV_DIR))
+        run = child or runs.new_run(piv.root / piv.profile.dir)
     earlier: dict[str, str] = config.stash.get(SKIPPED_KEY, {})
     skipped = {**earlier}
     active: list[str] = []
-    if piv.profile.cpu and inherited and "cpu" not in skipped:
+    if piv.profile.cpu and child is not None and "cpu" not in skipped:
         active.append("CPU")  # this process is py-spy's child
     if piv.profile.mem:
         blocker = permissions.memray_blocker()
