@@ -60,11 +60,12 @@ def test_cpu_profiling_keeps_the_exit_code_of_a_failing_run(prof_project: ProfPr
     result.stdout.fnmatch_lines(["*1 failed*", "CPU: * samples, *"])
 
 
+@XDIST
 def test_a_missing_py_spy_skips_cpu_profiling_with_the_fix_and_the_tests_still_run(
-    prof_project: ProfProject,
+    prof_project: ProfProject, xdist: tuple[str, ...]
 ) -> None:
     prof_project.configure('py_spy = "no-such-py-spy"\n')
-    result = prof_project.run("--piv-profile=cpu", "-k", "light")
+    result = prof_project.run("--piv-profile=cpu", "-k", "light", *xdist)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
@@ -200,12 +201,13 @@ def test_per_test_peaks_go_into_the_store_and_a_profiled_run_feeds_no_benchmark_
     assert prof_project.query("SELECT COUNT(*) FROM bench_runs") == [(0,)]
 
 
+@XDIST
 def test_a_missing_memray_skips_memory_profiling_and_the_tests_still_run(
-    prof_project: ProfProject,
+    prof_project: ProfProject, xdist: tuple[str, ...]
 ) -> None:
     # memray is installed here; a conftest hides it the way an absent package looks
     prof_project.write("conftest.py", "import sys\nsys.modules['memray'] = None\n")
-    result = prof_project.run("--piv-profile=mem", "-k", "light")
+    result = prof_project.run("--piv-profile=mem", "-k", "light", *xdist)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
