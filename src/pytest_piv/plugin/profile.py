@@ -64,9 +64,13 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
     command = [sys.executable, "-m", "pytest", *args]
     env = {**os.environ, ENV_DIR: str(run)}
     cwd = config.invocation_params.dir
-    code = pyspy.record(
-        command, run, rate=piv.profile.rate, tool=piv.profile.py_spy, cwd=cwd, env=env
-    )
+    try:
+        code = pyspy.record(
+            command, run, rate=piv.profile.rate, tool=piv.profile.py_spy, cwd=cwd, env=env
+        )
+    except KeyboardInterrupt:  # the child and py-spy got the signal too
+        sys.stderr.write("piv: interrupted; the CPU profile may be incomplete\n")
+        return int(pytest.ExitCode.INTERRUPTED)
     sys.stdout.flush()
     root = piv.root
     try:
