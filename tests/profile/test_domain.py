@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,6 +19,7 @@ from pytest_piv.profiling.memory import site_diff
 from pytest_piv.profiling.permissions import Host, probe_blocker, pyspy_blocker
 from pytest_piv.profiling.settings import parse_marker_limit, parse_profile_table
 from pytest_piv.profiling.units import parse_bytes, parse_seconds
+from pytest_piv.report import profile as report
 
 PROGRAM = """\
 def leaf_{tag}(n):
@@ -223,3 +225,31 @@ def test_ptrace_scope_blocks_py_spy_only_where_the_kernel_forbids_tracing_childr
 def test_a_denied_probe_in_a_container_says_to_grant_sys_ptrace() -> None:
     reason = probe_blocker("Error: Operation not permitted (os error 1)", Host(1, False, True))
     assert reason.endswith("(hint: run the container with --cap-add SYS_PTRACE)")
+
+
+def test_config_show_names_the_profile_keys_and_where_they_came_from(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.piv.profile]\ntest_max_memory = "20 MB"\n', encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_piv", "config", "show", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PIV_PROFILE": "mem", "PATH": str(Path(sys.executable).parent)},
+    )
+    data = json.loads(done.stdout)
+    assert data["profile.test_max_memory"] == {"value": "20.0 MB", "origin": "pyproject.toml"}
+    assert data["profile.mode"] == {"value": "mem", "origin": "env PIV_PROFILE"}
+
+
+def test_the_markdown_summary_lists_the_budgets_and_their_verdicts() -> None:
+    checks = [
+        MemoryCheck("t.py::test_a", "peak", 30_000_000, 10_000_000, 0.1, 29_000_000),
+        MemoryCheck("t.py::test_b", "peak", 1_000, 10_000_000, 0.1),
+    ]
+    text = report.to_markdown({"run": "r1", "budgets": report.budget_part(checks)})
+    assert "| t.py::test_a: peak memory 30.0 MB (re-measured in a fresh process: 29.0 MB)" in text
+    assert text.count("| **over** |") == 1
+    assert text.count("| **ok** |") == 1
