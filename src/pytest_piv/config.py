@@ -24,6 +24,7 @@ from pytest_piv.coverage.settings import (
 )
 from pytest_piv.errors import ConfigError
 from pytest_piv.paths import FileRoles, glob_problem, inside
+from pytest_piv.profiling.settings import ProfileSettings, parse_profile_table
 from pytest_piv.report.text import printable
 from pytest_piv.validate.settings import ValidateSettings, parse_validate
 
@@ -60,6 +61,7 @@ class PivConfig(NamedTuple):
     bench: BenchSettings = BenchSettings()
     validate: ValidateSettings = ValidateSettings()
     origins: Mapping[str, str] = EMPTY_ORIGINS
+    profile: ProfileSettings = ProfileSettings()
 
     @property
     def roles(self) -> FileRoles:
@@ -79,6 +81,7 @@ class PivConfig(NamedTuple):
             **coverage_values(self.coverage),
             **self.bench.values(),
             **self.validate.values(),
+            **self.profile.values(),
         }
 
 
@@ -277,6 +280,32 @@ def _bench_settings(
     return settings, origins
 
 
+def _profile_settings(
+    table: object, env: Mapping[str, str], flags: Mapping[str, object]
+) -> tuple[ProfileSettings, dict[str, str]]:
+    """``[tool.piv.profile]`` < ``PIV_PROFILE`` < ``--piv-profile`` (the mode only)."""
+    if table is None:
+        table = {}
+    if not isinstance(table, Mapping):
+        raise ConfigError("[tool.piv] profile", table, "a table", "pyproject.toml")
+    settings = parse_profile_table(table, "pyproject.toml")
+    origins = {f"profile.{key}": "pyproject.toml" for key in table}
+    for value, origin in (
+        (env.get("PIV_PROFILE"), "env PIV_PROFILE"),
+        (flags.get("piv_profile"), "flag --piv-profile"),
+    ):
+        if value is not None:
+            try:
+                mode = parse_profile_table({"mode": value}, origin).mode
+            except ConfigError:
+                raise ConfigError(
+                    "profile.mode", value, 'one of "off", "cpu", "mem", "both"', origin
+                ) from None
+            settings = settings._replace(mode=mode)
+            origins["profile.mode"] = origin
+    return settings, origins
+
+
 def load_config(
     root: Path,
     *,
@@ -304,6 +333,7 @@ def load_config(
     validate = _validate_settings(validate_table, gates_table)
     origins.update({f"validate.{key}": "pyproject.toml" for key in validate_table})
     origins.update({"gates": "pyproject.toml"} if gates_table else {})
+    profile, profile_origins = _profile_settings(pyproject.pop("profile", None), env, flags)
 
     for key, value in _flatten(pyproject, "pyproject.toml").items():
         raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")
@@ -344,7 +374,8 @@ def load_config(
         coverage=coverage,
         bench=bench,
         validate=validate,
-        origins={**origins, **bench_origins},
+        origins={**origins, **bench_origins, **profile_origins},
+        profile=profile,
     )
 
 

@@ -74,11 +74,14 @@ def run_tool(
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
+    capture: bool = True,
 ) -> ToolResult:
     """Run ``argv`` with a time budget; the whole process group is killed on overrun.
 
     ``argv[0]`` is looked up with :func:`find_tool`; a tool that is not found raises
     :class:`ToolMissingError`. Output is decoded as UTF-8 with replacement, never raising.
+    ``capture=False`` lets the tool write to this process's stdout and stderr (its result
+    then holds empty output), for a tool that runs the user's command in the foreground.
     """
     if not argv:
         raise ValueError("run_tool needs a command")
@@ -86,16 +89,17 @@ def run_tool(
     if executable is None:
         raise ToolMissingError(argv[0])
     command = (executable, *argv[1:])
+    quiet_stdin = subprocess.DEVNULL if capture else None
     started = time.perf_counter()
     try:
         process = subprocess.Popen(
             command,
             cwd=cwd,
             env=dict(env) if env is not None else None,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+            stdin=subprocess.PIPE if stdin is not None else quiet_stdin,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            start_new_session=capture,
         )
     except FileNotFoundError as exc:
         raise ToolMissingError(argv[0]) from exc
@@ -111,8 +115,8 @@ def run_tool(
     return ToolResult(
         argv=tuple(argv),
         returncode=process.returncode,
-        stdout=out.decode("utf-8", "replace"),
-        stderr=err.decode("utf-8", "replace"),
+        stdout=(out or b"").decode("utf-8", "replace"),
+        stderr=(err or b"").decode("utf-8", "replace"),
         seconds=time.perf_counter() - started,
         timed_out=timed_out,
     )

@@ -36,6 +36,7 @@ COMMANDS = {
     "rollback": ("pytest_piv.cli.checkpoint", "rollback_command"),
     "resume": ("pytest_piv.cli.checkpoint", "resume_command"),
     "progress": ("pytest_piv.cli.progress", "progress_command"),
+    "profile": ("pytest_piv.cli.profile", "profile_group"),
 }
 
 

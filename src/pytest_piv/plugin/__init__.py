@@ -114,6 +114,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="seconds stored mode may spend on an A/B run of benchmarks it cannot decide",
     )
+    group.addoption(
+        "--piv-profile",
+        default=None,
+        metavar="WHAT",
+        help="profile the run: cpu (py-spy), mem (memray, with the memory budgets) or both",
+    )
 
 
 def _flags(options: Any) -> dict[str, object]:
@@ -135,6 +141,7 @@ FLAG_NAMES = (
     "piv_bench_machine",
     "piv_bench_inconclusive",
     "piv_bench_escalation_budget",
+    "piv_profile",
 )
 
 
@@ -171,6 +178,31 @@ def pytest_load_initial_conftests(
         )
 
 
+def _profiling(options: Any) -> bool:
+    """Profiling was asked for (``--piv-profile``, ``PIV_PROFILE``) and is not "off"."""
+    asked = getattr(options, "piv_profile", None) or os.environ.get("PIV_PROFILE")
+    return bool(asked) and str(asked).lower() != "off"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """``--piv-profile=cpu``: re-run this command as py-spy's child (plugin/profile.py)."""
+    if not (config.getoption("piv") or _profiling(config.option)):
+        return None
+    piv_config = config.stash.get(CONFIG_KEY, None)
+    if piv_config is None:
+        piv_config = _load(config.rootpath, config.option, config.getini("testpaths"))
+        config.stash[CONFIG_KEY] = piv_config
+    if not piv_config.profile.cpu or hasattr(config, "workerinput"):
+        return None
+    from pytest_piv.plugin.profile import run_under_pyspy
+    from pytest_piv.profiling.launch import profiled_run
+
+    if profiled_run() is not None:  # already py-spy's child (or a piv profile command's)
+        return None
+    return run_under_pyspy(config, piv_config)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -186,7 +218,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         'piv_feature("id", "description"): ties a test to a feature (`piv progress`)',
     )
-    if not config.getoption("piv"):
+    config.addinivalue_line(
+        "markers",
+        'piv_memory(limit="20 MB"): this test\'s own peak memory budget (pytest-piv, in runs'
+        " with --piv-profile=mem)",
+    )
+    profiling = _profiling(config.option)
+    if not (config.getoption("piv") or profiling):
         return
     piv_config = config.stash.get(CONFIG_KEY, None)
     if piv_config is None:
@@ -197,6 +235,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
         for text in unknown_env_warnings(os.environ):
             config.issue_config_time_warning(PivWarning(text), stacklevel=2)
+    profiled = piv_config.profile.mode != "off"
+    if not profiled and not hasattr(config, "workerinput"):
+        from pytest_piv.profiling.launch import profiled_run
+
+        profiled = profiled_run() is not None  # under `piv profile cpu|mem -- pytest --piv`
+    if piv_config.profile.mode != "off":
+        from pytest_piv.plugin.profile import register
+
+        register(config, piv_config)
+    if not config.getoption("piv"):
+        return
     if piv_config.coverage.enabled and not hasattr(config, "workerinput"):
         from pytest_piv.plugin.coverage import CoverageGatePlugin
 
@@ -213,7 +262,12 @@ def pytest_configure(config: pytest.Config) -> None:
             except PivError as exc:
                 raise _usage_error(exc) from None
             config.pluginmanager.register(plugin, "piv-rgr")
-    if piv_config.bench.mode != "off":
+    if piv_config.bench.mode != "off" and not profiled:
         from pytest_piv.plugin.bench_probe import BenchProbe
 
         config.pluginmanager.register(BenchProbe(config, piv_config), "piv-bench-probe")
+        if piv_config.profile.on_regression and not hasattr(config, "workerinput"):
+            from pytest_piv.plugin.regression_profile import RegressionProfiler
+
+            profiler = RegressionProfiler(config, piv_config)
+            config.pluginmanager.register(profiler, "piv-bench-profile")

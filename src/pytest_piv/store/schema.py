@@ -215,6 +215,38 @@ MIGRATIONS: tuple[str, ...] = (
         for table in _LEDGER_TABLES
         for event in ("INSERT", "UPDATE", "DELETE")
     ),
+    # memory-profiled runs (pytest --piv-profile=mem|both) and each test's peak and leak
+    # in them, with the budget it was judged against and the verdict; import times
+    # (piv profile imports) per machine, the later ones judged against the earlier
+    """
+    CREATE TABLE profile_runs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        started REAL NOT NULL,
+        mode TEXT NOT NULL,
+        session_peak INTEGER,
+        head TEXT
+    );
+    CREATE TABLE memory_peaks (
+        run_id INTEGER NOT NULL REFERENCES profile_runs (id),
+        nodeid TEXT NOT NULL,
+        peak INTEGER NOT NULL,
+        leaked INTEGER NOT NULL,
+        limit_bytes INTEGER,
+        verdict TEXT,
+        PRIMARY KEY (run_id, nodeid)
+    ) WITHOUT ROWID;
+    CREATE INDEX memory_peaks_by_test ON memory_peaks (nodeid, run_id);
+    CREATE TABLE import_times (
+        id INTEGER PRIMARY KEY,
+        recorded REAL NOT NULL,
+        machine TEXT NOT NULL,
+        module TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        passed INTEGER NOT NULL
+    );
+    CREATE INDEX import_times_by_module ON import_times (machine, module, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
