@@ -9,9 +9,7 @@ from pytest_piv.tools import ToolMissingError, run_tool
 
 
 def test_a_tool_that_exits_nonzero_is_reported_with_its_output(tmp_path: Path) -> None:
-    result = run_tool(
-        [sys.executable, "-c", "import sys; print('out'); sys.exit(3)"], cwd=tmp_path
-    )
+    result = run_tool([sys.executable, "-c", "import sys; print('out'); sys.exit(3)"], cwd=tmp_path)
     assert (result.returncode, result.stdout.strip(), result.ok) == (3, "out", False)
 
 

@@ -30,6 +30,7 @@ COMMANDS = {
     "config": ("pytest_piv.cli.config_cmd", "config_group"),
     "coverage": ("pytest_piv.cli.coverage", "coverage_group"),
     "bench": ("pytest_piv.cli.bench", "bench_group"),
+    "verify": ("pytest_piv.cli.verify", "verify_command"),
 }
 
 
