@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,20 +65,20 @@ class Repo:
 
 def verify(
     repo: Repo, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, dict[str, object], str]:
+) -> tuple[int, dict[str, Any], str]:
     """Run `piv verify --json` in-process: exit code, the JSON report, stderr."""
     code = main(["--root", str(repo.root), "verify", "--json", *args])
     out, err = capsys.readouterr()
     return code, json.loads(out) if out.strip().startswith("{") else {}, err
 
 
-def problems(report: dict[str, object]) -> list[str]:
+def problems(report: dict[str, Any]) -> list[str]:
     violations = report["violations"]
     assert isinstance(violations, list)
     return [str(v["message"]) for v in violations]
 
 
-def phases(report: dict[str, object]) -> list[str]:
+def phases(report: dict[str, Any]) -> list[str]:
     commits = report["commits"]
     assert isinstance(commits, list)
     return [str(c["phase"]) for c in commits]

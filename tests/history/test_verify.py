@@ -31,7 +31,7 @@ def test_a_clean_test_feat_refactor_history_passes(
     code, report, _ = verify(repo, capsys, "main..HEAD")
     assert code == 0, problems(report)
     assert phases(report) == ["RED", "GREEN", "REFACTOR", "UNCHANGED"]
-    [story] = [t for t in report["tests"] if "test_discount" in t["nodeid"]]  # type: ignore[attr-defined]
+    [story] = [t for t in report["tests"] if "test_discount" in t["nodeid"]]
     assert (story["red_at"], story["green_at"], story["red_kind"]) == (red, green, "missing-symbol")
 
 
@@ -43,10 +43,10 @@ def test_tests_and_code_in_one_commit_pass_through_the_revert_check(
     sha = repo.commit("feat: discount")
     code, report, _ = verify(repo, capsys, "main..HEAD")
     assert code == 0, problems(report)
-    [row] = report["commits"]  # type: ignore[misc]
+    [row] = report["commits"]
     assert row["phase"] == "GREEN"
     assert row["revert_check"].startswith("RED")
-    [story] = [t for t in report["tests"] if "test_discount" in t["nodeid"]]  # type: ignore[attr-defined]
+    [story] = [t for t in report["tests"] if "test_discount" in t["nodeid"]]
     assert (story["red_at"], story["proof"]) == (sha, "revert check")
 
 
@@ -137,7 +137,7 @@ def test_a_flaky_test_is_reported_as_flaky_never_as_proof(
     code, report, _ = verify(repo, capsys, "main..HEAD")
     assert code == 1
     assert any("test_flaky is flaky" in m for m in problems(report)), problems(report)
-    [story] = [t for t in report["tests"] if "test_flaky" in t["nodeid"]]  # type: ignore[attr-defined]
+    [story] = [t for t in report["tests"] if "test_flaky" in t["nodeid"]]
     assert story["proof"] == "flaky"
 
 
@@ -163,7 +163,7 @@ def test_a_commit_where_pytest_cannot_run_is_an_error_row(
     repo.commit("test: break the conftest")
     code, report, _ = verify(repo, capsys, "main..HEAD")
     assert code == 1
-    [row] = report["commits"]  # type: ignore[misc]
+    [row] = report["commits"]
     assert row["verdict"] == "error"
     assert "pytest could not run it" in row["problems"][0]
 
