@@ -71,3 +71,18 @@ def test_another_policy_or_version_gives_other_keys() -> None:
     one = plan_steps("b", commits, ROLES, CONTENTS, "standard")
     other = plan_steps("b", commits, ROLES, CONTENTS, "strict")
     assert {s.key for s in one}.isdisjoint({s.key for s in other})
+
+
+def test_a_commit_that_only_changes_test_modules_runs_just_them() -> None:
+    commits = [_commit("c1", "b", "tests/test_a.py")]
+    steps = plan_steps("b", commits, ROLES, CONTENTS, "s")
+    assert steps[1].only == ("tests/test_a.py",)
+
+
+def test_a_commit_that_changes_a_conftest_or_source_runs_the_whole_suite() -> None:
+    roles = {**ROLES, "tests/conftest.py": "test"}
+    contents = {**CONTENTS, "c1": {**CONTENTS["c1"], "tests/conftest.py": "c"}}
+    conftest = [_commit("c1", "b", "tests/test_a.py", "tests/conftest.py")]
+    assert plan_steps("b", conftest, roles, contents, "s")[1].only == ()
+    both = [_commit("c4", "c3", "tests/test_a.py", "src/a.py")]
+    assert all(s.only == () for s in plan_steps("c3", both, ROLES, CONTENTS, "s"))

@@ -1,6 +1,8 @@
 """Which runs replay a range of commits, and the cache key of each (pure).
 
-Every commit whose tests or source changed is one ``pytest --piv`` run. A commit that
+Every commit whose tests or source changed is one ``pytest --piv`` run (of just the
+changed test modules when a commit changed nothing else: no source, no conftest, no
+helper module, no deletion). A commit that
 changes tests *and* source first gets a **revert check**: its tests run against its
 parent's source, where a new test must fail for an accepted reason; only then is the
 commit itself run, where it must pass. A commit that touches neither is not run: the
@@ -51,6 +53,21 @@ class Step(NamedTuple):
     key: str
     #: for a revert check: the source files to take from the parent (path -> present there)
     restore: tuple[Change, ...] = ()
+    #: the test modules to run, when only they changed (empty: the whole suite)
+    only: tuple[str, ...] = ()
+
+
+def _is_test_module(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return (name.startswith("test_") or name.endswith("_test.py")) and name.endswith(".py")
+
+
+def _only_these(tests: Sequence[Change]) -> tuple[str, ...]:
+    """The test modules a test-only commit changed, when running just them is exact: no
+    module was deleted and none is a conftest or a helper other tests import."""
+    if any(c.status == "D" or not _is_test_module(c.path) for c in tests):
+        return ()
+    return tuple(sorted(c.path for c in tests))
 
 
 def content_key(entries: Iterable[tuple[str, str]]) -> str:
@@ -94,5 +111,6 @@ def plan_steps(
             key = chain_key(key, StepKind.REVERT_CHECK, content_key(probe.items()))
             steps.append(Step(StepKind.REVERT_CHECK, commit.sha, key, tuple(source)))
         key = chain_key(key, StepKind.COMMIT, content_key(mine.items()))
-        steps.append(Step(StepKind.COMMIT, commit.sha, key))
+        only = _only_these(tests) if not source else ()
+        steps.append(Step(StepKind.COMMIT, commit.sha, key, only=only))
     return steps

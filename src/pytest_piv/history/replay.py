@@ -241,6 +241,7 @@ def _run_step(
     ]
     if settings.jobs > 1:
         argv += ["-n", str(settings.jobs)]
+    argv += ["--", *step.only] if step.only else []
     done = run_tool(argv, cwd=tree, env=_env(tree), timeout=settings.run_budget_s)
     if done.timed_out:
         return _failed(step, f"the run took longer than {settings.run_budget_s:.0f} s", started)
