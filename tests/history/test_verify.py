@@ -237,3 +237,16 @@ def test_a_shallow_clone_missing_the_base_says_how_to_fetch_more(
     assert code == 2
     assert "shallow clone" in err
     assert "--deepen" in err
+
+
+def test_a_range_with_no_tests_says_that_nothing_proves_rgr(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.git("rm", "-q", "-r", "tests")
+    repo.commit("chore: drop the tests")
+    repo.append("src/shop/cart.py", "\n\nRATE = 1\n")
+    repo.commit("refactor: a constant")
+    _, report, _ = verify(repo, capsys, "HEAD~1..HEAD")
+    assert report["notes"] == [
+        "no test was collected at any commit of the range: nothing proves RGR"
+    ]

@@ -107,6 +107,9 @@ def judge_history(
         notes.append(f"the base {_short(base)} could not be run: {base_steps[0].error}")
     reported: set[str] = set()
     rows = [_commit_row(c, by_commit.get(c.sha, []), stories, reported) for c in commits]
+    ran = [s for s in steps if s.kind != StepKind.SKIPPED and not s.error]
+    if ran and not any(s.results for s in ran):
+        notes.append("no test was collected at any commit of the range: nothing proves RGR")
     pending = sorted(n for n, s in stories.items() if s.green_at is None and s.red_at)
     if pending:
         notes.append(
