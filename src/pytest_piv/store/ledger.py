@@ -653,3 +653,13 @@ def recent_violations(conn: sqlite3.Connection, limit: int = 10) -> list[tuple[i
             "SELECT run_id, message FROM violations ORDER BY rowid DESC LIMIT ?", (limit,)
         )
     ]
+
+
+def run_violations(conn: sqlite3.Connection, run_id: int) -> list[tuple[str | None, str]]:
+    """The violations run *run_id* recorded: (node id or None, sentence), in order."""
+    return [
+        (str(n) if n is not None else None, str(m))
+        for n, m in conn.execute(
+            "SELECT nodeid, message FROM violations WHERE run_id = ? ORDER BY rowid", (run_id,)
+        )
+    ]
