@@ -132,3 +132,25 @@ def test_ci_init_refuses_a_tag_or_a_malformed_repository(
 def test_the_caller_template_users_copy_is_what_ci_init_writes() -> None:
     shipped = (REPO_ROOT / "ci" / "piv-caller.yml").read_text(encoding="utf-8")
     assert shipped == caller_workflow(CallerSettings())
+
+
+@pytest.mark.slow
+def test_piv_demo_walks_a_whole_cycle_and_names_each_phase(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keep = tmp_path / "shop"
+    assert main(["demo", "--keep", str(keep)]) == 0
+    out = capsys.readouterr().out
+    for phase in ("ADOPTED", "RED", "GREEN", "REFACTOR", "VIOLATION"):
+        assert f"piv: {phase}" in out
+    assert out.count("-> as expected") == 5
+    assert (keep / ".piv" / "piv.db").is_file()
+
+
+def test_piv_demo_refuses_to_build_in_a_directory_that_is_not_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
+    assert main(["demo", "--keep", str(tmp_path)]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"

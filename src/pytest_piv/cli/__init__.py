@@ -31,6 +31,7 @@ COMMANDS = {
     "coverage": ("pytest_piv.cli.coverage", "coverage_group"),
     "bench": ("pytest_piv.cli.bench", "bench_group"),
     "ci": ("pytest_piv.cli.ci", "ci_group"),
+    "demo": ("pytest_piv.cli.demo", "demo_command"),
     "verify": ("pytest_piv.cli.verify", "verify_command"),
 }
 
