@@ -32,6 +32,7 @@ COMMANDS = {
     "bench": ("pytest_piv.cli.bench", "bench_group"),
     "ci": ("pytest_piv.cli.ci", "ci_group"),
     "demo": ("pytest_piv.cli.demo", "demo_command"),
+    "doctor": ("pytest_piv.cli.doctor", "doctor_command"),
     "verify": ("pytest_piv.cli.verify", "verify_command"),
 }
 
