@@ -33,6 +33,7 @@ COMMANDS = {
     "ci": ("pytest_piv.cli.ci", "ci_group"),
     "demo": ("pytest_piv.cli.demo", "demo_command"),
     "doctor": ("pytest_piv.cli.doctor", "doctor_command"),
+    "init": ("pytest_piv.cli.init", "init_command"),
     "verify": ("pytest_piv.cli.verify", "verify_command"),
 }
 
