@@ -450,7 +450,85 @@ def unstaged_files(root: Path) -> list[str]:
     return sorted(_z_paths(_git(root, "diff", "-z", "--name-only", "--no-renames")))
 
 
+# -- history: commits of a range, what each changed, and the blobs of a commit -------------
+
+
+class LoggedCommit(NamedTuple):
+    sha: str
+    parents: tuple[str, ...]
+    subject: str
+
+
 def resolve_commit(root: Path, ref: str) -> str | None:
-    """The commit id ``ref`` names, or None when it names none."""
-    done = _run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    """The full id of the commit *ref* names, or ``None`` when it names none here."""
+    done = _run_git(
+        root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
+    )
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def is_shallow(root: Path) -> bool:
+    done = _run_git(root, "rev-parse", "--is-shallow-repository")
+    return done.stdout.strip() == "true"
+
+
+def default_branch(root: Path) -> str | None:
+    """The default branch: ``origin/HEAD`` when the clone knows it, else main or master."""
+    done = _run_git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    if done.returncode == 0 and done.stdout.strip():
+        return done.stdout.strip()
+    for name in ("main", "master", "origin/main", "origin/master"):
+        if resolve_commit(root, name):
+            return name
+    return None
+
+
+def merge_base(root: Path, one: str, two: str) -> str | None:
+    done = _run_git(root, "merge-base", one, two)
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def first_parent_commits(root: Path, base: str, head: str) -> list[LoggedCommit]:
+    """The commits after *base* up to *head*, oldest first, following first parents."""
+    out = _git(
+        root, "log", "--first-parent", "--reverse", "--format=%H%x00%P%x00%s%x1e", f"{base}..{head}"
+    )
+    commits = []
+    for record in out.split("\x1e"):
+        record = record.strip("\n")
+        if record:
+            sha, parents, subject = record.split("\0", 2)
+            commits.append(LoggedCommit(sha, tuple(parents.split()), subject))
+    return commits
+
+
+def commit_changes(root: Path, old: str, new: str) -> list[tuple[str, str]]:
+    """(status letter, path) of every file that differs between two commits (no renames)."""
+    out = _git(root, "diff", "--no-renames", "--name-status", "-z", old, new)
+    fields = out.split("\0")
+    return [(fields[i][:1], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+
+
+def tree_blobs(root: Path, commit: str) -> dict[str, str]:
+    """The blob id of every file in *commit* (symlinks and executables included)."""
+    out = _git(root, "ls-tree", "-r", "-z", commit)
+    blobs = {}
+    for entry in out.split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            _mode, kind, sha = meta.split(" ")
+            if kind == "blob":
+                blobs[path] = sha
+    return blobs
+
+
+def checkout_detached(tree: Path, commit: str) -> None:
+    """Make the worktree at *tree* hold exactly *commit*; ``.piv/`` is left alone."""
+    _git(tree, "checkout", "--quiet", "--force", "--detach", commit)
+    _git(tree, "clean", "-q", "-ffdx", "-e", ".piv/")
+
+
+def restore_paths(tree: Path, commit: str, paths: list[str]) -> None:
+    """Take *paths* as they are in *commit* into the worktree at *tree*."""
+    if paths:
+        _git(tree, "checkout", "--quiet", commit, "--", *paths)

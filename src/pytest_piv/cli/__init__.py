@@ -37,6 +37,11 @@ COMMANDS = {
     "resume": ("pytest_piv.cli.checkpoint", "resume_command"),
     "progress": ("pytest_piv.cli.progress", "progress_command"),
     "profile": ("pytest_piv.cli.profile", "profile_group"),
+    "ci": ("pytest_piv.cli.ci", "ci_group"),
+    "demo": ("pytest_piv.cli.demo", "demo_command"),
+    "doctor": ("pytest_piv.cli.doctor", "doctor_command"),
+    "init": ("pytest_piv.cli.init", "init_command"),
+    "verify": ("pytest_piv.cli.verify", "verify_command"),
 }
 
 

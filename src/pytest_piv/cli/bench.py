@@ -109,9 +109,7 @@ def _gate(comparisons: list[Comparison], piv: PivConfig) -> int:
     callback=_machine_key,
     help="the machine key (default: the latest run's)",
 )
-@click.option(
-    "--run", "run_id", type=RUN_ID, default=None, help="keep this recorded run instead"
-)
+@click.option("--run", "run_id", type=RUN_ID, default=None, help="keep this recorded run instead")
 @click.option("--last", type=click.IntRange(1, 50), default=None, help="keep the last N runs")
 @click.option("--force", is_flag=True, help="save a baseline too noisy to gate (flagged)")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)

@@ -718,3 +718,13 @@ def runs_of_tree(conn: sqlite3.Connection, tree_id: str, limit: int = 50) -> lis
         (tree_id, limit),
     ).fetchall()
     return [_run_row(r) for r in rows]
+
+
+def run_violations(conn: sqlite3.Connection, run_id: int) -> list[tuple[str | None, str]]:
+    """The violations run *run_id* recorded: (node id or None, sentence), in order."""
+    return [
+        (str(n) if n is not None else None, str(m))
+        for n, m in conn.execute(
+            "SELECT nodeid, message FROM violations WHERE run_id = ? ORDER BY rowid", (run_id,)
+        )
+    ]
