@@ -24,20 +24,31 @@ from pytest_piv.config import DEFAULT_TEST_GLOBS
 from pytest_piv.errors import UsageError
 from pytest_piv.workflows import CALLER_PATH, CallerSettings, caller_workflow
 
-#: the hooks `piv init` adds to .pre-commit-config.yaml, run by the installed piv
+#: the hooks `piv init` adds to .pre-commit-config.yaml: the ones this project publishes
+#: (.pre-commit-hooks.yaml), as `repo: local` hooks run by the piv installed in the project
 PIV_HOOKS: tuple[dict[str, object], ...] = (
     {
         "id": "piv-validate",
         "name": "piv validate",
-        "entry": "piv validate --changed",
+        "entry": "piv validate",
+        "language": "system",
+        "types_or": ["python", "pyi"],
+        "require_serial": True,
+        "stages": ["pre-commit"],
+    },
+    {
+        "id": "piv-rgr",
+        "name": "piv RGR commit gate",
+        "entry": "piv hooks rgr",
         "language": "system",
         "pass_filenames": False,
+        "always_run": True,
         "stages": ["pre-commit"],
     },
     {
         "id": "piv-commit-msg",
         "name": "piv commit message",
-        "entry": "piv hook commit-msg",
+        "entry": "piv hooks commit-msg",
         "language": "system",
         "stages": ["commit-msg"],
     },

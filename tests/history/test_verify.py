@@ -97,9 +97,7 @@ def test_a_feat_commit_that_only_adds_a_failing_test_is_flagged(
     repo.commit("feat: discount")
     code, report, _ = verify(repo, capsys, "main..HEAD")
     assert code == 1
-    assert problems(report) == [
-        "a feat: commit should show GREEN, but it showed RED (hint: type it test:)"
-    ]
+    assert problems(report) == ["a feat: commit showed RED, where test: fits (hint: type it test:)"]
 
 
 def test_a_rerun_is_served_from_the_cache_and_an_amended_last_commit_alone_runs_again(

@@ -10,7 +10,7 @@ import click
 from pytest_piv.adopt import plan
 from pytest_piv.cli.context import find_root
 from pytest_piv.errors import UsageError
-from pytest_piv.report.verify import printable
+from pytest_piv.report.text import printable
 from pytest_piv.workflows import DEFAULT_REPO, CallerSettings, check_repo, check_sha
 
 

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from pytest_piv.history.commits import type_mismatch
 from pytest_piv.history.plan import Commit, StepKind
+from pytest_piv.validate.settings import DEFAULT_COMMIT_TYPES
 
 
 class TestResult(NamedTuple):
@@ -94,9 +95,14 @@ def _short(sha: str) -> str:
 
 
 def judge_history(
-    base: str, head: str, commits: Sequence[Commit], steps: Sequence[StepResult]
+    base: str,
+    head: str,
+    commits: Sequence[Commit],
+    steps: Sequence[StepResult],
+    commit_types: Mapping[str, Sequence[str]] = DEFAULT_COMMIT_TYPES,
 ) -> VerifyReport:
-    """The report of a replayed range: one row per commit, one story per new test."""
+    """The report of a replayed range: one row per commit, one story per new test;
+    *commit_types* is the phase -> fitting types table of the commit-msg hook."""
     by_commit: dict[str, list[StepResult]] = {}
     for step in steps:
         by_commit.setdefault(step.sha, []).append(step)
@@ -106,7 +112,9 @@ def judge_history(
     if base_steps and base_steps[0].error:
         notes.append(f"the base {_short(base)} could not be run: {base_steps[0].error}")
     reported: set[str] = set()
-    rows = [_commit_row(c, by_commit.get(c.sha, []), stories, reported) for c in commits]
+    rows = [
+        _commit_row(c, by_commit.get(c.sha, []), stories, reported, commit_types) for c in commits
+    ]
     ran = [s for s in steps if s.kind != StepKind.SKIPPED and not s.error]
     if ran and not any(s.results for s in ran):
         notes.append("no test was collected at any commit of the range: nothing proves RGR")
@@ -132,6 +140,7 @@ def _commit_row(
     steps: Sequence[StepResult],
     stories: dict[str, TestStory],
     reported: set[str],
+    commit_types: Mapping[str, Sequence[str]],
 ) -> CommitRow:
     """One commit's row; *reported* holds the tests already reported as never seen red
     (the ledger repeats that violation on every run until it is resolved)."""
@@ -159,7 +168,11 @@ def _commit_row(
             _commit_results(commit, step, stories, flagged)
             problems.extend(_new_violations(step, flagged, reported))
     phase = main.phase or ("ERROR" if main.error else "-")
-    if not main.error and not problems and (mismatch := type_mismatch(commit.subject, phase)):
+    if (
+        not main.error
+        and not problems
+        and (mismatch := type_mismatch(commit.subject, phase, commit_types))
+    ):
         problems.append(mismatch)
     reds = sum(1 for r in main.results.values() if r.verdict == _RED)
     greens = sum(1 for r in main.results.values() if r.verdict == _GREEN)

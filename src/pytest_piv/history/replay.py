@@ -147,7 +147,7 @@ def verify(
         if settings.cache is not None:
             cache = stack.enter_context(contextlib.closing(cache_store.open_cache(settings.cache)))
         results = _replay(root, steps, by_sha, settings, cache, roles, progress)
-    return judge_history(rng.base, rng.head, commits, results)
+    return judge_history(rng.base, rng.head, commits, results, piv.validate.commit_types)
 
 
 def _replay(

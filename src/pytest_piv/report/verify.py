@@ -8,17 +8,10 @@ come from the repository, so their control characters are shown escaped, never s
 
 from __future__ import annotations
 
-import re
-
 from pytest_piv.history.judge import VerifyReport
+from pytest_piv.report.text import markdown_text, printable
 
 JSON_VERSION = 1
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """*text* with every control character shown as an escape (``\\x1b``, ``\\n``)."""
-    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 def _short(sha: str | None) -> str:
@@ -86,7 +79,7 @@ def to_json(report: VerifyReport, spec: str) -> dict[str, object]:
 
 
 def _cell(text: str) -> str:
-    return printable(text).replace("|", "\\|").replace("`", "\\`")
+    return markdown_text(text).replace("`", "\\`")
 
 
 def to_markdown(report: VerifyReport, spec: str) -> str:
