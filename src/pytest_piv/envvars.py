@@ -13,9 +13,21 @@ from collections.abc import Mapping
 from pytest_piv.config import BENCH_OVERRIDES, COVERAGE_OVERRIDES, OPTIONS
 from pytest_piv.report.text import printable
 
-#: ``PIV_*`` variables read elsewhere (not settings, but not typos either): the A/B
-#: channel, and the knobs of pytest-piv's own benchmark harness (``benchmarks/``)
-INTERNAL_ENV = ("PIV_AB_CHANNEL", "PIV_BENCH_MODULES", "PIV_BENCH_WALL_ROUNDS")
+#: ``PIV_*`` variables read elsewhere (not typos): the profile mode (parsed with
+#: ``[tool.piv.profile]``), what piv passes to processes it starts (the A/B channel, the
+#: profiler's parent and output, a checkpoint in progress, verify's re-run outcomes), and
+#: the knobs of pytest-piv's own benchmark harness (``benchmarks/``)
+INTERNAL_ENV = (
+    "PIV_PROFILE",
+    "PIV_AB_CHANNEL",
+    "PIV_PROFILE_DIR",
+    "PIV_PROFILE_PARENT",
+    "PIV_PROFILE_REMEASURE",
+    "PIV_CHECKPOINT_RUNNING",
+    "PIV_OUTCOMES_FILE",
+    "PIV_BENCH_MODULES",
+    "PIV_BENCH_WALL_ROUNDS",
+)
 
 
 def known_env() -> tuple[str, ...]:

@@ -75,20 +75,21 @@ def test_a_failing_validation_blocks_the_commit_and_keeps_the_snapshot(
 ) -> None:
     (repo / "bad.py").write_text("import os\n")  # F401: unused import
     head = git(repo, "rev-parse", "HEAD")
-    code, _, err = piv("checkpoint", "--preset", "lint")
+    code, _, err = piv("checkpoint", "--preset", "minimal")
     assert code == 1
     assert "validation failed: nothing committed; snapshot main/1 kept" in err
     assert git(repo, "rev-parse", "HEAD") == head
-    assert trailers(repo, "refs/piv/checkpoints/main/1")["Piv-Validation"] == "ruff=fail"
+    validation = trailers(repo, "refs/piv/checkpoints/main/1")["Piv-Validation"]
+    assert validation == "ruff-check=fail ruff-format=pass"
     assert git(repo, "cat-file", "blob", "refs/piv/checkpoints/main/1:bad.py") == "import os\n"
 
 
 def test_a_passing_validation_is_summarised_in_the_trailer(repo: Path, piv: Piv) -> None:
     (repo / "good.py").write_text("X = 1\n")
-    code, _, err = piv("checkpoint", "--preset", "lint")
+    code, _, err = piv("checkpoint", "--preset", "minimal")
     assert code == 0, err
-    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff=pass"
-    assert "  ruff: ok (clean, " in git(repo, "log", "-1", "--format=%b")
+    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff-check=pass ruff-format=pass"
+    assert "  ruff-check: ok (" in git(repo, "log", "-1", "--format=%b")
 
 
 def test_a_refusing_pre_commit_hook_blocks_the_commit_and_the_index_is_put_back(
@@ -298,9 +299,9 @@ def test_a_missing_scanner_is_a_tool_error_and_the_snapshot_is_kept(
     assert err.startswith("piv: detect-secrets is not installed or not on PATH")
     assert "snapshot main/1 kept" in err
     assert refs(repo) == ["refs/piv/checkpoints/main/1"]
-    code, _, err = piv("checkpoint", "--preset", "lint")
+    code, _, err = piv("checkpoint", "--preset", "minimal")
     assert code == 4
-    assert err.startswith("piv: ruff is not installed or not on PATH")
+    assert "is not installed or not on PATH" in err
 
 
 def test_a_locked_index_is_a_tool_error_and_the_snapshot_is_kept(repo: Path, piv: Piv) -> None:

@@ -8,7 +8,11 @@ from pytest_piv.checkpoints.validation import validate
 from pytest_piv.errors import UsageError
 from tests.checkpoints.conftest import Piv, git, trailers
 
-PYPROJECT = '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+PYPROJECT = (
+    '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n\n'
+    '[tool.piv.validate]\npreset = "quick"\n\n'
+    '[tool.piv.validate.presets]\nquick = ["ruff-check", "pytest-all"]\ntests = ["pytest-all"]\n'
+)
 
 
 def _project(root: Path, test: str) -> None:
@@ -17,13 +21,13 @@ def _project(root: Path, test: str) -> None:
     (root / "tests" / "test_a.py").write_text(test)
 
 
-def test_the_default_preset_runs_ruff_and_pytest_piv_and_summarises_both(
+def test_the_configured_preset_runs_piv_validate_and_summarises_each_step(
     repo: Path, piv: Piv
 ) -> None:
     _project(repo, "def test_a():\n    assert True\n\n\ndef test_b():\n    assert True\n")
     code, _, err = piv("checkpoint", "-m", "two tests")
     assert code == 0, err
-    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff=pass tests=2/2"
+    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff-check=pass pytest-all=pass"
     assert (repo / ".piv" / "piv.db").is_file()  # the validation's own pytest --piv run
     assert trailers(repo, "HEAD")["Piv-Phase"] == "ADOPTED"
 
@@ -32,21 +36,23 @@ def test_failing_tests_fail_the_validation_with_their_count(repo: Path, piv: Piv
     _project(repo, "def test_a():\n    assert True\n\n\ndef test_b():\n    assert False\n")
     code, _, err = piv("checkpoint", "--preset", "tests")
     assert code == 1
-    assert "  tests: failed (1/2, " in err
-    assert trailers(repo, "refs/piv/checkpoints/main/1")["Piv-Validation"] == "tests=1/2"
+    assert "  pytest-all: failed (1 finding" in err
+    assert trailers(repo, "refs/piv/checkpoints/main/1")["Piv-Validation"] == "pytest-all=fail"
 
 
 def test_a_validation_that_overruns_its_budget_is_stopped_and_fails(tmp_path: Path) -> None:
     _project(tmp_path, "import time\n\n\ndef test_slow():\n    time.sleep(60)\n")
+    git(tmp_path, "init", "-q")
     summary = validate(tmp_path, "tests", budget=2)
     assert not summary.ok
-    assert summary.trailer == "tests=timeout"
+    assert summary.trailer == "validate=timeout"
     assert summary.steps[0].seconds < 30
 
 
-def test_an_unknown_preset_names_the_choices() -> None:
-    with pytest.raises(UsageError, match=r"--preset 'full': unknown validation preset"):
-        validate(Path(), "full")
+def test_an_unknown_preset_names_the_choices(tmp_path: Path) -> None:
+    _project(tmp_path, "def test_a():\n    assert True\n")
+    with pytest.raises(UsageError, match=r"--preset 'nosuch': expected one of minimal, "):
+        validate(tmp_path, "nosuch")
 
 
 def test_the_resume_note_names_the_test_waiting_to_turn_green(repo: Path, piv: Piv) -> None:

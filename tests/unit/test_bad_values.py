@@ -151,3 +151,17 @@ def test_a_very_long_bad_value_is_shown_cut_on_one_line() -> None:
     text = str(error)
     assert len(text) < 300
     assert "… (5004 characters) (env X): expected a number" in text
+
+
+def test_every_piv_variable_the_package_reads_is_known_so_none_is_taken_for_a_typo() -> None:
+    import re
+
+    from pytest_piv.envvars import known_env
+
+    source = Path(__file__).resolve().parents[2] / "src" / "pytest_piv"
+    read = {
+        name
+        for path in source.rglob("*.py")
+        for name in re.findall(r'"(PIV_[A-Z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert read - set(known_env()) == set()

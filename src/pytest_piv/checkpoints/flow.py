@@ -47,7 +47,7 @@ EXIT_NOTHING = 6
 class Options:
     message: str = ""
     validate: bool = True
-    preset: str = "default"
+    preset: str | None = None  # None: the configured [tool.piv.validate] preset
     budget: float = 600.0
     wip: bool = False
     tag: bool = True
@@ -88,7 +88,7 @@ class Outcome:
         }
 
 
-Validator = Callable[[Path, str, float], ValidationSummary]
+Validator = Callable[[Path, str | None, float], ValidationSummary]
 
 
 def run_checkpoint(root: Path, options: Options, validator: Validator = validate) -> Outcome:

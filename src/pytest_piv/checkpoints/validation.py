@@ -1,31 +1,24 @@
-"""The one seam between checkpoints and validation.
+"""The one seam between checkpoints and validation: ``piv validate``.
 
-:func:`validate` is all a checkpoint asks of validation. Until ``piv validate`` lands it
-runs ``pytest --piv`` (this interpreter, in a subprocess, in the project root) and
-``ruff check``, sharing one time budget; when ``piv validate`` lands, this function is
-switched to it and nothing else in the package changes. A preset names which steps run.
+:func:`validate` runs ``piv validate --changed --json`` (this interpreter, in a subprocess,
+in the project root) with the configured preset, or the one asked for, under one time
+budget for the whole validation: what the checkpoint commits is exactly what changed
+since HEAD, and the same steps, presets and exit codes as the command and the hooks apply.
 """
 
 from __future__ import annotations
 
-import re
+import json
 import sys
-import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_piv.errors import UsageError
-from pytest_piv.tools import run_tool
+from pytest_piv.tools import ToolMissingError, run_tool
 
-#: which steps each preset runs
-PRESETS: Mapping[str, tuple[str, ...]] = {
-    "default": ("ruff", "tests"),
-    "tests": ("tests",),
-    "lint": ("ruff",),
-}
 DEFAULT_BUDGET_S = 600.0
-_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
+#: ``piv validate``'s own exit codes: usage error, a tool missing
+_USAGE, _MISSING = 2, 3
 
 
 @dataclass(frozen=True)
@@ -38,14 +31,15 @@ class Step:
     seconds: float
     timed_out: bool = False
 
+    #: what ``piv validate`` said of the step: pass, fail, skip, timeout, missing, error
+    state: str = ""
+
     @property
     def verdict(self) -> str:
-        """``pass``, ``fail``, ``timeout`` or a count such as ``12/12``."""
+        """``pass``, ``fail``, ``skip``, ``timeout``, ...: the trailer's word for the step."""
         if self.timed_out:
             return "timeout"
-        return (
-            self.detail if self.name == "tests" and self.detail else ("pass" if self.ok else "fail")
-        )
+        return self.state or ("pass" if self.ok else "fail")
 
 
 @dataclass(frozen=True)
@@ -59,7 +53,7 @@ class ValidationSummary:
 
     @property
     def trailer(self) -> str:
-        """``ruff=pass tests=12/12``, or ``skipped``."""
+        """``ruff-check=pass ruff-format=pass pytest=pass``, or ``skipped``."""
         if self.skipped:
             return "skipped"
         return " ".join(f"{step.name}={step.verdict}" for step in self.steps)
@@ -86,50 +80,54 @@ class ValidationSummary:
 
 
 def validate(
-    root: Path, preset: str = "default", budget: float = DEFAULT_BUDGET_S
+    root: Path, preset: str | None = None, budget: float = DEFAULT_BUDGET_S
 ) -> ValidationSummary:
-    """Run the steps of *preset* in *root* within *budget* seconds in all."""
-    if preset not in PRESETS:
-        raise UsageError(
-            f"--preset {preset!r}: unknown validation preset (expected one of "
-            f"{', '.join(sorted(PRESETS))})"
+    """Run ``piv validate`` on what changed since HEAD within *budget* seconds in all."""
+    argv = [sys.executable, "-m", "pytest_piv", "validate", "--changed", "--json"]
+    if preset is not None:
+        argv += ["--preset", preset]
+    done = run_tool(argv, cwd=root, timeout=budget)
+    if done.timed_out:
+        why = f"over the {budget:g} s validation budget"
+        return ValidationSummary((Step("validate", False, why, done.seconds, timed_out=True),))
+    last = (done.stderr.strip().splitlines() or [""])[-1].removeprefix("piv: error: ")
+    if done.returncode == _USAGE:
+        raise UsageError(last or f"piv validate: usage error (exit {done.returncode})")
+    try:
+        report = json.loads(done.stdout)
+        steps = report["steps"]
+    except (ValueError, KeyError, TypeError):
+        if done.returncode == _MISSING:
+            raise _missing(last) from None
+        detail = f"piv validate exit {done.returncode}: {last}".rstrip(": ")
+        return ValidationSummary((Step("validate", False, detail, done.seconds),))
+    if done.returncode == _MISSING:
+        missing = [s.get("detail") for s in steps if s.get("verdict") == "missing"]
+        raise _missing(str(missing[0] if missing and missing[0] else last))
+    return ValidationSummary(
+        tuple(
+            Step(
+                name=str(s["name"]),
+                ok=s["verdict"] in ("pass", "skip"),
+                detail=_detail(s),
+                seconds=float(s["seconds"]),
+                timed_out=s["verdict"] == "timeout",
+                state=str(s["verdict"]),
+            )
+            for s in steps
         )
-    deadline = time.monotonic() + budget
-    steps = []
-    for name in PRESETS[preset]:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            steps.append(Step(name, False, "no time left in the budget", 0.0, timed_out=True))
-            continue
-        steps.append(_STEPS[name](root, left))
-    return ValidationSummary(tuple(steps))
-
-
-def _ruff(root: Path, budget: float) -> Step:
-    done = run_tool(["ruff", "check", "--quiet", "."], cwd=root, timeout=budget)
-    problems = len([line for line in done.stdout.splitlines() if re.match(r"\S+:\d+:\d+:", line)])
-    detail = (
-        "clean" if done.ok else (f"{problems} problems" if problems else f"exit {done.returncode}")
     )
-    return Step("ruff", done.ok, detail, done.seconds, done.timed_out)
 
 
-def _tests(root: Path, budget: float) -> Step:
-    done = run_tool(
-        [sys.executable, "-m", "pytest", "--piv", "-q", "-p", "no:cacheprovider"],
-        cwd=root,
-        timeout=budget,
-    )
-    counts: dict[str, int] = {}
-    tail = done.stdout.strip().splitlines()[-1:] or [""]
-    for number, word in _COUNT.findall(tail[0]):
-        counts[word.rstrip("s") if word.startswith("error") else word] = int(number)
-    passed = counts.get("passed", 0) + counts.get("xpassed", 0)
-    total = passed + counts.get("failed", 0) + counts.get("error", 0)
-    no_tests = done.returncode == 5  # pytest: no tests collected
-    ok = (done.returncode == 0 or no_tests) and not done.timed_out
-    detail = f"{passed}/{total}" if counts or no_tests else f"exit {done.returncode}"
-    return Step("tests", ok, detail, done.seconds, done.timed_out)
+def _missing(message: str) -> ToolMissingError:
+    """``piv validate``'s missing-tool line (``ruff is not installed ...``) as the error."""
+    return ToolMissingError(message.split(" ", 1)[0] or "a validation tool")
 
 
-_STEPS = {"ruff": _ruff, "tests": _tests}
+def _detail(step: dict[str, object]) -> str:
+    findings = step.get("findings")
+    count = len(findings) if isinstance(findings, list) else 0
+    detail = str(step.get("detail") or "")
+    if count:
+        return f"{count} finding{'' if count == 1 else 's'}" + (f"; {detail}" if detail else "")
+    return detail or str(step.get("verdict"))

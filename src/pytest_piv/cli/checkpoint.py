@@ -15,7 +15,7 @@ from pytest_piv.checkpoints import flow, listing
 from pytest_piv.checkpoints import resume as resuming
 from pytest_piv.checkpoints import rollback as rolling
 from pytest_piv.checkpoints.model import SAFETY
-from pytest_piv.checkpoints.validation import DEFAULT_BUDGET_S, PRESETS
+from pytest_piv.checkpoints.validation import DEFAULT_BUDGET_S
 from pytest_piv.cli.context import echo_json, project_config
 from pytest_piv.errors import VcsError
 from pytest_piv.gitplumbing import open_repo
@@ -35,10 +35,8 @@ def _emit(lines: tuple[str, ...] | list[str], ok: bool) -> None:
 )
 @click.option(
     "--preset",
-    type=click.Choice(sorted(PRESETS)),
-    default="default",
-    show_default=True,
-    help="validation preset",
+    default=None,
+    help="the `piv validate` preset (default: [tool.piv.validate] preset, else standard)",
 )
 @click.option(
     "--budget",
@@ -67,7 +65,7 @@ def checkpoint_group(
     ctx: click.Context,
     message: str,
     no_validate: bool,
-    preset: str,
+    preset: str | None,
     budget: float,
     wip: bool,
     no_tag: bool,
