@@ -4,7 +4,9 @@ processes: never a traceback, never an INTERNALERROR, never a hang."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -261,3 +263,30 @@ def test_state_reset_refuses_to_move_a_file_that_is_not_a_piv_store(
     assert_usage_error(ran, 2, str(precious))
     assert precious.read_text(encoding="utf-8") == "keep me\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("precious")] == ["precious.txt"]
+
+
+def test_state_reset_refuses_another_programs_database_outside_the_project(
+    project: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "places.sqlite"
+    with contextlib.closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE bookmarks (url TEXT)")
+        conn.commit()
+    content = other.read_bytes()
+    ran = piv(project, "state", "reset", env={"PIV_DB": str(other)})
+    assert_usage_error(ran, 2, str(other))
+    assert other.read_bytes() == content
+
+
+def test_state_reset_moves_aside_a_piv_store_that_piv_db_put_outside(
+    project: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "scratch" / "piv.db"
+    assert pytest_piv(project, env={"PIV_DB": str(store)}).code == 0
+    ran = piv(project, "state", "reset", env={"PIV_DB": str(store)})
+    assert ran.code == 0, ran.err
+    assert not store.exists()
+    backups = [
+        p for p in store.parent.glob("piv.db.bak-*") if not p.name.endswith(("-wal", "-shm"))
+    ]
+    assert len(backups) == 1

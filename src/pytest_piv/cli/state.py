@@ -17,7 +17,9 @@ from pytest_piv.store import reset
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _has_piv_tables(path: Path) -> bool:
+def _another_database(path: Path) -> bool:
+    """True when *path* is a readable SQLite database without piv's tables (a damaged
+    piv store cannot be read, and may be moved aside)."""
     uri = f"{path.resolve().as_uri()}?mode=ro"
     try:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
@@ -26,26 +28,27 @@ def _has_piv_tables(path: Path) -> bool:
             ).fetchone()
     except sqlite3.Error:
         return False
-    return found is not None
+    return found is None
 
 
 def refuse_foreign(path: Path, root: Path) -> None:
-    """Refuse to move a file that is not a piv store (``PIV_DB`` may name any file): it
-    must be an SQLite file, and outside the project it must hold piv's tables."""
+    """Refuse to move a file that is not a piv store. Inside the project the configured
+    store is moved aside whatever state it is in (that is what a reset is for); outside it
+    (``PIV_DB`` may name any file) it must be an SQLite file that is not another
+    program's database."""
     if not path.exists():
         return
     if not path.is_file():
         raise UsageError(f"{printable(path)}: not a piv store (not a file); nothing moved")
+    if inside(root, path) is not None:
+        return
     with path.open("rb") as stream:
         head = stream.read(len(SQLITE_HEADER))
-    in_project = inside(root, path) is not None
-    if head == SQLITE_HEADER and (in_project or _has_piv_tables(path)):
+    if head == SQLITE_HEADER and not _another_database(path):
         return
-    if not head and in_project:
-        return  # an empty store file in the project: moving it aside loses nothing
     raise UsageError(
-        f"{printable(path)}: not a piv store (no piv SQLite tables); nothing moved "
-        "(hint: check PIV_DB and [tool.piv] db)"
+        f"{printable(path)}: not a piv store outside the project (not an SQLite file, or "
+        "one without piv's tables); nothing moved (hint: check PIV_DB)"
     )
 
 

@@ -30,7 +30,7 @@ class Line(NamedTuple):
 
 
 def header(mode: str, policy: str, db: str) -> str:
-    return f"piv: rgr {mode}, policy {policy}, store {db}"
+    return printable(f"piv: rgr {mode}, policy {policy}, store {db}")
 
 
 def summary_lines(
