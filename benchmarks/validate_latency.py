@@ -7,6 +7,8 @@ callers in eleven other modules. Measured, once each (``--repeat`` for more):
 
 - whole-project mypy, cold (no cache) and warm (cache built at HEAD, then the change);
 - staged-only mypy (``mypy rich/_loop.py``, warm cache): what mirrors-mypy would run;
+- ``dmypy`` (mypy's daemon, fine-grained mode): the first check, and the recheck after
+  the change with the daemon warm;
 - ``piv validate`` with the standard preset less its pytest step (rich's test suite is not
   what is measured here): cold (no mypy cache, no piv baseline), warm with the HEAD
   baseline computed (first run after a new HEAD), warm with the baseline cached, and
@@ -52,7 +54,9 @@ def prepare(repo: Path, workdir: Path) -> None:
     sh(workdir, "git", "checkout", "-q", "-B", "piv-bench", COMMIT)
     pyproject = workdir / "pyproject.toml"
     pyproject.write_text(pyproject.read_text(encoding="utf-8") + CONFIG, encoding="utf-8")
-    (workdir / ".git" / "info" / "exclude").write_text(".piv/\n.venv/\n", encoding="utf-8")
+    (workdir / ".git" / "info" / "exclude").write_text(
+        ".piv/\n.venv/\n.dmypy.json\n", encoding="utf-8"
+    )
     sh(workdir, "git", "-c", "user.email=b@b", "-c", "user.name=b", "commit", "-qam", "piv cfg")
     if not (workdir / ".venv" / "bin" / "mypy").exists():
         sh(workdir, sys.executable, "-m", "venv", ".venv")
@@ -109,6 +113,15 @@ def main() -> None:
         edit(workdir, BREAKING)
         clear(workdir, ".mypy_cache", ".piv")
         record("piv validate, cold (no cache, no baseline)", *timed(workdir, *piv))
+        edit(workdir, OLD)
+        dmypy = str(workdir / ".venv" / "bin" / "dmypy")
+        sh(workdir, dmypy, "stop", check=False)
+        clear(workdir, ".mypy_cache", ".dmypy.json")
+        daemon = (dmypy, "run", "--", "rich")
+        record("dmypy, daemon start + first check", *timed(workdir, *daemon))
+        edit(workdir, BREAKING)
+        record("dmypy, fine-grained recheck of the change", *timed(workdir, *daemon))
+        sh(workdir, dmypy, "stop", check=False)
     edit(workdir, OLD)
 
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []

@@ -94,9 +94,12 @@ def validate_command(
             " (or a preset of [tool.piv.validate.presets])"
         )
     root = piv.root
-    base = base or os.environ.get("PRE_COMMIT_FROM_REF") or "HEAD"
-    if vcs.in_git(root) and vcs.resolve_commit(root, base) is None and base != "HEAD":
+    in_git = vcs.in_git(root)
+    if base is not None and in_git and vcs.resolve_commit(root, base) is None:
         raise UsageError(f"--base {base!r}: not a commit of {root} (expected a branch, tag or sha)")
+    if base is None:  # at pre-push pre-commit names what the remote had (unknown: HEAD)
+        pushed = os.environ.get("PRE_COMMIT_FROM_REF", "")
+        base = pushed if pushed and in_git and vcs.resolve_commit(root, pushed) else "HEAD"
     selected, deleted = select_files(root, tuple(str(f) for f in files), all_files, staged, base)
     target = Target(
         root=root,
@@ -106,7 +109,7 @@ def validate_command(
         settings=settings,
         roles=piv.roles,
         python=project_python(root, settings),
-        in_git=vcs.in_git(root),
+        in_git=in_git,
         base=base,
     )
     notes = _unstaged_notes(root, selected) if staged else []
