@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for cov in (["--cov"], [f"--cov={options.package}"]):
         for xdist in ([], ["-n", "2"])[: 1 if options.serial_only else 2]:
-            args = [*cov, *xdist, *options.tests]
+            # the tests first: a bare --cov would take a path after it as its value
+            args = [*options.tests, *cov, *xdist]
             alone = measure(project, out, args)
             with_piv = measure(project, out, [*args, "--piv"])
             differences = compare(alone, with_piv)

@@ -24,7 +24,7 @@ import pytest
 from coverage import Coverage, CoverageData
 
 from pytest_piv.config import PivConfig
-from pytest_piv.coverage.measured import coverage_warnings
+from pytest_piv.coverage.measured import coverage_for, coverage_warnings
 
 Measured = Callable[[Path], tuple[frozenset[int], frozenset[int]] | None]
 Role = Literal["central", "worker", "controller", "pytest-cov", "off"]
@@ -89,8 +89,6 @@ class MeasurePlugin:
     # -- starting and stopping our own tracer ---------------------------------------
 
     def _new_coverage(self, in_memory: bool) -> Coverage:
-        from pytest_piv.coverage.measured import coverage_for
-
         with coverage_warnings(self.warnings):
             cov = coverage_for(self.root, in_memory=in_memory)
         chosen = ("run:source", "run:source_pkgs", "run:include")
