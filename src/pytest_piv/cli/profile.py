@@ -170,11 +170,21 @@ def mem_command(
 @click.argument("run_name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--markdown", is_flag=True, help="a Markdown summary (for a CI job summary)")
+@click.option("--list", "listing", is_flag=True, help="list the kept runs, newest first")
 @click.pass_context
-def show_command(ctx: click.Context, run_name: str | None, as_json: bool, markdown: bool) -> int:
+def show_command(
+    ctx: click.Context, run_name: str | None, as_json: bool, markdown: bool, listing: bool
+) -> int:
     """Show the last profile (or RUN, a directory name under .piv/profiles)."""
     piv = project_config(ctx)
     base = piv.root / piv.profile.dir
+    if listing:
+        kept = [(p.name, _holds(runs.read_report(p))) for p in runs.runs(base)]
+        if as_json:
+            echo_json([{"run": name, "holds": holds} for name, holds in kept])
+        for name, holds in [] if as_json else kept:
+            click.echo(f"{name}  {', '.join(holds) or 'nothing (skipped)'}")
+        return 0
     if run_name is not None:
         run = base / run_name
         if not (run / runs.REPORT).is_file():
@@ -340,3 +350,8 @@ def diff_command(
     )
     _emit(data, as_json)
     return 0
+
+
+def _holds(report_data: dict[str, Any]) -> list[str]:
+    """What a kept run has: cpu, mem, budgets, diff."""
+    return [key for key in ("cpu", "mem", "budgets", "diff") if report_data.get(key)]
