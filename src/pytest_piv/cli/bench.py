@@ -216,6 +216,11 @@ def ab_command(
     for name, why in sorted(errors.items()):
         click.echo(f"piv bench ab: {name} was not compared: {why}", err=True)
     regressed = any(c.verdict is Verdict.REGRESSED for c in comparisons)
+    if regressed and piv.profile.on_regression and not as_json and not markdown:
+        from pytest_piv.cli.profile import echo_regression_profiles
+
+        slower = [c.name for c in comparisons if c.verdict is Verdict.REGRESSED]
+        echo_regression_profiles(piv, ref, slower, pytest_args)
     return GATE_FAILED if regressed and piv.bench.mode == "enforce" else 0
 
 
