@@ -104,6 +104,8 @@ def test_piv_profile_show_renders_the_last_profile_as_markdown(program: Path) ->
     assert done.returncode == 0
     assert "| own | total | function | file |" in done.stdout
     assert "| `churn` | `prog.py` |" in done.stdout
+    listed = piv(program, "profile", "show", "--list")
+    assert listed.stdout.split() == [next((program / ".piv" / "profiles").iterdir()).name, "cpu"]
 
 
 def test_a_missing_py_spy_runs_the_command_unprofiled_with_the_fix(program: Path) -> None:

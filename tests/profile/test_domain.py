@@ -253,3 +253,11 @@ def test_the_markdown_summary_lists_the_budgets_and_their_verdicts() -> None:
     assert "| t.py::test_a: peak memory 30.0 MB (re-measured in a fresh process: 29.0 MB)" in text
     assert text.count("| **over** |") == 1
     assert text.count("| **ok** |") == 1
+
+
+def test_the_markdown_summary_lists_a_profile_diff() -> None:
+    diff = {"base": "main", "nodeids": ["t.py::b"], "grown": [
+        {"function": "middle", "file": "src/w.py", "before": 0.1, "after": 0.5}
+    ]}  # fmt: skip
+    text = report.to_markdown({"run": "r2", "diff": diff})
+    assert "| 10.0% | 50.0% | `middle` | `src/w.py` |" in text

@@ -343,6 +343,11 @@ def ab_command(
     _emit(comparisons, ref, "against base", as_json, markdown, piv)
     for name, why in sorted(done.errors.items()):
         click.echo(f"piv bench ab: {name} was not compared: {why}", err=True)
+    slower = [c.name for c in comparisons if c.verdict is Verdict.REGRESSED]
+    if slower and piv.profile.on_regression and not as_json and not markdown:
+        from pytest_piv.cli.profile import echo_regression_profiles
+
+        echo_regression_profiles(piv, ref, slower, pytest_args)
     return _gate(comparisons, piv)
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from pytest_piv.cli.context import echo_json, project_config
+from pytest_piv.config import PivConfig
 from pytest_piv.errors import UsageError
 from pytest_piv.profiling import permissions, pyspy, runs
 from pytest_piv.profiling.cpu import ProfileFormatError
@@ -170,11 +172,21 @@ def mem_command(
 @click.argument("run_name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--markdown", is_flag=True, help="a Markdown summary (for a CI job summary)")
+@click.option("--list", "listing", is_flag=True, help="list the kept runs, newest first")
 @click.pass_context
-def show_command(ctx: click.Context, run_name: str | None, as_json: bool, markdown: bool) -> int:
+def show_command(
+    ctx: click.Context, run_name: str | None, as_json: bool, markdown: bool, listing: bool
+) -> int:
     """Show the last profile (or RUN, a directory name under .piv/profiles)."""
     piv = project_config(ctx)
     base = piv.root / piv.profile.dir
+    if listing:
+        kept = [(p.name, _holds(runs.read_report(p))) for p in runs.runs(base)]
+        if as_json:
+            echo_json([{"run": name, "holds": holds} for name, holds in kept])
+        for name, holds in [] if as_json else kept:
+            click.echo(f"{name}  {', '.join(holds) or 'nothing (skipped)'}")
+        return 0
     if run_name is not None:
         run = base / run_name
         if not (run / runs.REPORT).is_file():
@@ -287,56 +299,49 @@ def diff_command(
         raise UsageError(f"cannot profile: {blocker}")
     names = [n for n in nodeids if not n.startswith("-")]
     extra = [n for n in nodeids if n.startswith("-")]
-    from pytest_piv.baselines.worktree import checkout
-    from pytest_piv.profiling.regression import grown, profile_side
+    from pytest_piv.profiling.regression import before_after
 
-    root = piv.root
-    run = runs.new_run(root / piv.profile.dir)
-    tool = piv.profile.py_spy
-    with checkout(root, base_ref) as base_root:
-        before = profile_side(
-            f"base {base_ref}",
-            base_root,
-            names,
-            run / "base",
-            python=sys.executable,
-            extra=extra,
-            rate=rate,
-            tool=tool,
-        )
-    after = profile_side(
-        "working tree",
-        root,
+    data = before_after(
+        piv.root,
+        base_ref,
         names,
-        run / "working",
+        piv.root / piv.profile.dir,
         python=sys.executable,
         extra=extra,
         rate=rate,
-        tool=tool,
-    )
-    rows = grown(before, after, names, top or piv.profile.top)
-    data = runs.merge_report(
-        run,
-        {
-            "run": run.name,
-            "diff": {
-                "base": base_ref,
-                "nodeids": names,
-                "grown": [
-                    {
-                        "function": c.name,
-                        "file": c.file,
-                        "before": round(c.before, 4),
-                        "after": round(c.after, 4),
-                    }
-                    for c in rows
-                ],
-            },
-            "artifacts": {
-                "base profile": _relative(run / "base" / pyspy.SPEEDSCOPE, root),
-                "working tree profile": _relative(run / "working" / pyspy.SPEEDSCOPE, root),
-            },
-        },
+        tool=piv.profile.py_spy,
+        top=top or piv.profile.top,
     )
     _emit(data, as_json)
     return 0
+
+
+def _holds(report_data: dict[str, Any]) -> list[str]:
+    """What a kept run has: cpu, mem, budgets, diff."""
+    return [key for key in ("cpu", "mem", "budgets", "diff") if report_data.get(key)]
+
+
+def echo_regression_profiles(
+    piv: PivConfig, base_ref: str, names: list[str], extra: Sequence[str]
+) -> None:
+    """For ``piv bench ab``: a before/after profile of each regressed benchmark (at most
+    three), or a one-line note why there is none."""
+    from pytest_piv.profiling.regression import before_after
+
+    blocker = permissions.check_pyspy(sys.executable, piv.profile.py_spy)
+    if blocker is not None:
+        click.echo(f"piv: no before/after profile: {blocker}", err=True)
+        return
+    for name in names[:3]:
+        data = before_after(
+            piv.root,
+            base_ref,
+            [name],
+            piv.root / piv.profile.dir,
+            python=sys.executable,
+            extra=[a for a in extra if a.startswith("--benchmark-")],
+            rate=max(piv.profile.rate, DIFF_RATE),
+            tool=piv.profile.py_spy,
+            top=piv.profile.top,
+        )
+        _emit(data, as_json=False)

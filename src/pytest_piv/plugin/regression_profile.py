@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_piv.config import PivConfig
 from pytest_piv.errors import PivError
-from pytest_piv.profiling import permissions, runs
+from pytest_piv.profiling import permissions
 from pytest_piv.report import profile as report
 from pytest_piv.report.rgr import Line
 
@@ -61,63 +60,29 @@ class RegressionProfiler:
         if blocker is not None:
             return [report.note(f"no before/after profile: {blocker}")]
         from pytest_piv.baselines.remeasure import forwarded_options
-        from pytest_piv.baselines.worktree import checkout
-        from pytest_piv.profiling.regression import grown, profile_side
+        from pytest_piv.profiling.regression import before_after
         from pytest_piv.store import connect
         from pytest_piv.store.profile import baseline_head
 
         with contextlib.closing(connect(self.piv.db)) as conn:
             heads = {name: baseline_head(conn, machine, name) for name in names}
         root = self.piv.root
-        extra = forwarded_options(self.config.invocation_params.args)
         settings = self.piv.profile
         lines: list[Line] = []
         for name, head in heads.items():
             if head is None:
                 lines.append(report.note(f"{name}: its baseline has no commit to profile"))
                 continue
-            run = runs.new_run(root / settings.dir)
-            options: dict[str, Any] = {
-                "python": sys.executable,
-                "extra": extra,
-                "rate": max(settings.rate, DIFF_RATE),
-                "tool": settings.py_spy,
-            }
-            with checkout(root, head) as base_root:
-                before = profile_side(
-                    f"baseline {head}", base_root, [name], run / "base", **options
-                )
-            after = profile_side("working tree", root, [name], run / "working", **options)
-            rows = grown(before, after, [name], settings.top)
-            data = runs.merge_report(
-                run,
-                {
-                    "run": run.name,
-                    "diff": {
-                        "base": head,
-                        "nodeids": [name],
-                        "grown": [
-                            {
-                                "function": c.name,
-                                "file": c.file,
-                                "before": round(c.before, 4),
-                                "after": round(c.after, 4),
-                            }
-                            for c in rows
-                        ],
-                    },
-                    "artifacts": {
-                        "baseline profile": _relative(run / "base", root),
-                        "working tree profile": _relative(run / "working", root),
-                    },
-                },
+            data = before_after(
+                root,
+                head,
+                [name],
+                root / settings.dir,
+                python=sys.executable,
+                extra=forwarded_options(self.config.invocation_params.args),
+                rate=max(settings.rate, DIFF_RATE),
+                tool=settings.py_spy,
+                top=settings.top,
             )
             lines += report.terminal_lines(data)
         return lines
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

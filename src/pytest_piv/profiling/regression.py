@@ -3,7 +3,7 @@
 Both sides run the same node ids under py-spy in fresh pytest processes: the base in a
 throw-away git worktree of a ref (the baseline's commit, or the A/B base), the candidate in
 the working tree, each importing its own code first (``src/`` and the root on
-``PYTHONPATH``). The functions whose inclusive share of the time grew the most come first.
+``PYTHONPATH``). The functions whose share of the tests' own time grew the most come first.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pytest_piv.profiling import pyspy
+from pytest_piv.profiling import pyspy, runs
 from pytest_piv.profiling.cpu import CpuProfile, ShareChange, share_diff
 
 
@@ -77,3 +78,56 @@ def grown(
     files = {n.split("::", 1)[0] for n in nodeids}
     before, after = base.profile.within(files), candidate.profile.within(files)
     return [c for c in share_diff(before, after) if c.growth > 0][:top]
+
+
+def before_after(
+    root: Path,
+    base_ref: str,
+    nodeids: Sequence[str],
+    profiles: Path,
+    *,
+    python: str,
+    extra: Sequence[str] = (),
+    rate: int = 250,
+    tool: str = "py-spy",
+    top: int = 10,
+) -> dict[str, Any]:
+    """Profile ``nodeids`` at ``base_ref`` and in the working tree at ``root``; keep both
+    in a new run directory under ``profiles`` and return that run's report."""
+    from pytest_piv.baselines.worktree import checkout
+
+    run = runs.new_run(profiles)
+    options: dict[str, Any] = {"python": python, "extra": extra, "rate": rate, "tool": tool}
+    with checkout(root, base_ref) as base_root:
+        before = profile_side(f"base {base_ref}", base_root, nodeids, run / "base", **options)
+    after = profile_side("working tree", root, nodeids, run / "working", **options)
+
+    def where(path: Path) -> str:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            return str(path)
+
+    return runs.merge_report(
+        run,
+        {
+            "run": run.name,
+            "diff": {
+                "base": base_ref,
+                "nodeids": list(nodeids),
+                "grown": [
+                    {
+                        "function": c.name,
+                        "file": c.file,
+                        "before": round(c.before, 4),
+                        "after": round(c.after, 4),
+                    }
+                    for c in grown(before, after, nodeids, top)
+                ],
+            },
+            "artifacts": {
+                "base profile": where(run / "base" / pyspy.SPEEDSCOPE),
+                "working tree profile": where(run / "working" / pyspy.SPEEDSCOPE),
+            },
+        },
+    )

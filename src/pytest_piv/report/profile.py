@@ -257,16 +257,27 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     mem = report.get("mem")
     if mem:
         out += [f"Peak {format_bytes(mem['peak'])}, {format_bytes(mem['total'])} allocated.", ""]
-        out += ["| at the peak | site |", "|---|---|"]
-        out += [
-            f"| {format_bytes(r['bytes'])} | `{r['function']}` `{r['file']}:{r['line']}` |"
-            for r in mem["by_peak"]
-        ]
-        out.append("")
+        for title, key in (("at the peak", "by_peak"), ("allocated in total", "by_total")):
+            out += [f"| {title} | site |", "|---|---|"]
+            out += [
+                f"| {format_bytes(r['bytes'])} | `{r['function']}` `{r['file']}:{r['line']}` |"
+                for r in mem[key]
+            ]
+            out.append("")
     budgets = report.get("budgets", [])
     if budgets:
         out += ["| budget | verdict |", "|---|---|"]
         out += [f"| {b['message'].replace('|', '/')} | **{b['verdict']}** |" for b in budgets]
+        out.append("")
+    diff = report.get("diff")
+    if diff:
+        out += [f"Share of time, base `{diff['base']}` -> working tree:", ""]
+        out += ["| before | after | function | file |", "|---|---|---|---|"]
+        out += [
+            f"| {_pct(r['before']).strip()} | {_pct(r['after']).strip()} "
+            f"| `{r['function']}` | `{r['file']}` |"
+            for r in diff["grown"]
+        ]
         out.append("")
     return "\n".join(out)
 
