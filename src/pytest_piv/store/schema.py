@@ -215,7 +215,7 @@ MIGRATIONS: tuple[str, ...] = (
         for table in _LEDGER_TABLES
         for event in ("INSERT", "UPDATE", "DELETE")
     ),
-    # memory-profiled runs (pytest --piv-profile=mem|both) and each test's peak and leak
+    # 7: memory-profiled runs (pytest --piv-profile=mem|both) and each test's peak and leak
     # in them, with the budget it was judged against and the verdict; import times
     # (piv profile imports) per machine, the later ones judged against the earlier
     """
