@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml  # type: ignore[import-untyped]
+
 from tests.checkpoints.conftest import Piv, git, refs, trailers
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -31,8 +33,8 @@ def test_the_plain_post_commit_hook_checkpoints_what_the_commit_left_out(repo: P
 
 
 def test_the_published_hook_entry_runs_in_a_clean_repository(repo: Path, piv: Piv) -> None:
-    text = (PROJECT / ".pre-commit-hooks.yaml").read_text()
-    entry = next(line.split(":", 1)[1] for line in text.splitlines() if "entry:" in line)
+    hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
+    entry = next(h["entry"] for h in hooks if h["id"] == "piv-checkpoint")
     argv = shlex.split(entry)
     assert argv[:2] == ["piv", "checkpoint"]
     assert piv(*argv[1:])[0] == 0

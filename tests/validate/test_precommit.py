@@ -81,6 +81,7 @@ def test_the_manifest_and_the_projects_config_validate_with_pre_commit(tmp_path:
         "piv-validate": ["pre-commit", "pre-push", "manual"],
         "piv-rgr": ["pre-commit"],
         "piv-commit-msg": ["commit-msg"],
+        "piv-checkpoint": ["manual", "post-commit"],
     }
     assert {h["minimum_pre_commit_version"] for h in hooks} == {"3.2.0"}
     assert {h["language"] for h in hooks} == {"python"}
