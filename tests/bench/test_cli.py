@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import pytest
 
 from pytest_piv.cli import main
+from pytest_piv.store import bench as store
+from pytest_piv.store import connect
 from tests.bench.conftest import FAST, BenchProject
 
 pytestmark = pytest.mark.slow
@@ -162,3 +165,22 @@ def test_importing_a_file_that_is_not_a_baseline_is_a_usage_error(
     bad.write_text('{"format": "something else"}')
     assert piv(bench_project, "import", str(bad)) == 2
     assert "not a pytest-piv benchmark baseline" in capsys.readouterr().err
+
+
+def test_show_exits_1_for_an_inconclusive_benchmark_only_with_inconclusive_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.piv.rgr]\nmode = 'off'\n")
+    with contextlib.closing(connect(tmp_path / ".piv" / "piv.db")) as conn:
+        run_id = store.record_run(
+            conn, store.NewRun("m", "{}"), {"t.py::test_x": store.Samples(1, (1e-3, 2e-3))}
+        )
+        reason = "too noisy to gate: change +2.0% [-20.0%, +30.0%] is uncertain"
+        row = store.VerdictRow("t.py::test_x", "inconclusive", 0.1, 1.02, 0.8, 1.3, reason)
+        store.record_verdicts(conn, run_id, [row])
+    show = ["--root", str(tmp_path), "bench", "show"]
+    assert main(show) == 0
+    assert "(to settle it: an interleaved A/B run" in capsys.readouterr().out
+    monkeypatch.setenv("PIV_BENCH_INCONCLUSIVE", "fail")
+    assert main(show) == 1
+    assert "inconclusive (fails the run): t.py::test_x" in capsys.readouterr().out
