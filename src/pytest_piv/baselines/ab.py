@@ -118,8 +118,12 @@ class _Worker:
         )
         os.close(to_worker_r)
         os.close(from_worker_w)
-        _pin(self.process.pid, cpu)
+        self.cpu = cpu
         self.channel = Channel(from_worker_r, to_worker_w)
+
+    def pin(self) -> None:
+        """Move to the pair's CPU once started: both start up in parallel, then share it."""
+        _pin(self.process.pid, self.cpu)
 
     def send(self, message: Message) -> None:
         try:
@@ -224,6 +228,8 @@ def measure_pair(
     index = sum(len(p) for p in data.pairs.values())
     with _pair(base, candidate, args, python, options.timeout, index) as workers:
         seen = {side: list(w.recv("collected")["names"]) for side, w in workers.items()}
+        for worker in workers.values():
+            worker.pin()
         base_names = set(seen[BASE])
         order = [n for n in seen[CANDIDATE] if n in base_names]
         if names is not None:
