@@ -52,6 +52,13 @@ def _kill_after(process: subprocess.Popen[bytes], delay: float) -> bool:
     return running
 
 
+def _timed(process: subprocess.Popen[bytes]) -> tuple[int, float]:
+    """The exit code of a command that runs to the end, and how long it took."""
+    started = time.monotonic()
+    code = process.wait()
+    return code, time.monotonic() - started
+
+
 def _sound(root: Path) -> None:
     fsck = subprocess.run(["git", "fsck", "--no-dangling"], cwd=root, capture_output=True)
     assert fsck.returncode == 0, fsck.stderr
@@ -73,15 +80,16 @@ def test_a_killed_checkpoint_loses_no_file_and_a_rerun_completes(tmp_path: Path)
     _project(root)
     rng = random.Random(12)
     interrupted = 0
+    span = 1.0  # how long a whole checkpoint takes here: kills land inside it, loaded or not
     for _ in range(KILLS):
         _edit(root, rng)
         before = picture(root)
         command = _piv(root, "checkpoint", "--no-validate", "--no-verify")
-        interrupted += _kill_after(command, rng.uniform(0.05, 1.5))
+        interrupted += _kill_after(command, rng.uniform(0.05, 0.9) * span)
         assert picture(root) == before
         _sound(root)
-        rerun = _piv(root, "checkpoint", "--no-validate", "--no-verify")
-        assert rerun.wait() in (0, 6)
+        code, span = _timed(_piv(root, "checkpoint", "--no-validate", "--no-verify"))
+        assert code in (0, 6)
         assert picture(root) == before
         assert git(root, "status", "--porcelain") == ""
         _sound(root)
@@ -97,13 +105,16 @@ def test_a_killed_rollback_loses_no_file_and_a_rerun_completes(tmp_path: Path) -
     assert _piv(root, "checkpoint", "--no-validate", "--wip").wait() == 0
     target = {p: e for p, e in picture(root).items() if not p.endswith(".log")}
     interrupted = 0
+    span = 1.0  # how long a whole rollback takes here
     for _ in range(KILLS):
         _edit(root, rng)
         (root / "keep.log").write_text(f"ignored {rng.random()}\n")
         before = picture(root)
-        interrupted += _kill_after(_piv(root, "rollback", "main/1"), rng.uniform(0.05, 1.5))
+        delay = rng.uniform(0.05, 0.9) * span
+        interrupted += _kill_after(_piv(root, "rollback", "main/1"), delay)
         _sound(root)
-        assert _piv(root, "rollback", "main/1").wait() == 0
+        code, span = _timed(_piv(root, "rollback", "main/1"))
+        assert code == 0
         after = picture(root)
         assert {p: e for p, e in after.items() if not p.endswith(".log")} == target
         assert after["keep.log"] == before["keep.log"]
