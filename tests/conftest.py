@@ -21,6 +21,14 @@ testpaths = ["tests"]
 """
 
 
+@pytest.fixture(autouse=True)
+def _no_xdist_environment_for_child_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This suite runs under xdist; the pytest processes its tests start must not inherit
+    the worker's variables, or pytest-benchmark (and piv) would take them for workers."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def git(cwd: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,12 +14,17 @@ import pytest
 
 PROGRAM = """\
 import sys
+import time
 
 
-def churn(n):
+def churn(seconds):
+    # a second of work however fast the machine: the sampler sees it even when it starts
+    # late on a loaded machine
     total = 0
-    for i in range(n):
-        total += i * i
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for i in range(10_000):
+            total += i * i
     return total
 
 
@@ -26,7 +32,7 @@ def hoard():
     return [bytearray(10_000) for _ in range(2_000)]
 
 
-churn(3_000_000)
+churn(1.0)
 kept = hoard()
 sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
 """
@@ -134,7 +140,11 @@ def test_a_pytest_piv_run_under_piv_profile_cpu_feeds_no_benchmark_baseline(
     assert "CPU: " in done.stdout
     assert not (program / ".piv" / "piv.db").exists()  # nothing recorded: no gate ran
     # the same run unprofiled records its benchmark
-    plain = subprocess.run(command, cwd=program, capture_output=True, text=True, check=False)
+    # (without this suite's own xdist variables, or the child would think it is a worker)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    plain = subprocess.run(
+        command, cwd=program, capture_output=True, text=True, check=False, env=env
+    )
     assert plain.returncode == 0, plain.stdout
     with sqlite3.connect(program / ".piv" / "piv.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM bench_runs").fetchone()[0] > 0

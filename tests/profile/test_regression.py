@@ -150,12 +150,14 @@ def test_the_regression_profile_can_be_turned_off(shop: Path) -> None:
 @pytest.mark.slow
 def test_piv_bench_ab_profiles_a_regressed_benchmark_before_and_after(shop: Path) -> None:
     with (shop / "pyproject.toml").open("a", encoding="utf-8") as config:
-        config.write('[tool.piv.bench]\nthreshold = "50%"\n')
+        # enough samples of the benchmark itself that start-up imports cannot outweigh it
+        config.write('[tool.piv.bench]\nthreshold = "50%"\n[tool.piv.profile]\nrate = 250\n')
+    git(shop, "commit", "-qam", "settings")
     work = shop / "src" / "shop" / "work.py"
     work.write_text(WORK.replace("range(n):  # deep", "range(n * 10):  # deep"))
     done = subprocess.run(
         [sys.executable, "-m", "pytest_piv", "bench", "ab", "--base", "HEAD", "--pairs", "2",
-         "--", "--benchmark-max-time=0.05", "--benchmark-min-rounds=30"],
+         "--", "--benchmark-max-time=0.5", "--benchmark-min-rounds=30"],
         cwd=shop, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
