@@ -43,11 +43,11 @@ for _ in range(3):
 """
 
 
-def _record(tmp_path: Path, tag: str, work: int) -> CpuProfile:
+def _record(tmp_path: Path, tag: str, work: int, *, blocking: bool = True) -> CpuProfile:
     script = tmp_path / f"prog_{tag}.py"
     script.write_text(PROGRAM.format(tag=tag, work=work), encoding="utf-8")
     out = tmp_path / tag
-    assert pyspy.record([sys.executable, str(script)], out, rate=250) == 0
+    assert pyspy.record([sys.executable, str(script)], out, rate=250, blocking=blocking) == 0
     return pyspy.load(out)
 
 
@@ -79,7 +79,7 @@ def test_a_bad_budget_is_one_line_naming_the_key_and_the_expected_form() -> None
 
 
 def test_an_unknown_profile_key_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="one of the keys dir, import_modules"):
+    with pytest.raises(ConfigError, match="one of the keys blocking, dir, import_modules"):
         parse_profile_table({"max_mem": "1 MB"}, "pyproject.toml")
 
 
@@ -116,14 +116,18 @@ def test_a_real_py_spy_recording_names_the_hot_leaf_first_by_own_time(tmp_path: 
 
 @pytest.mark.slow
 def test_the_profile_diff_names_the_slowed_function_first(tmp_path: Path) -> None:
-    before = _record(tmp_path, "b", 300_000)
+    # exact stacks, as the before/after diffs of the product take them
+    before = _record(tmp_path, "b", 300_000, blocking=True)
     script = tmp_path / "prog_b.py"
     slowed = PROGRAM.format(tag="b", work=300_000).replace(
         "def cheap(n):\n    return sum(range(n))",
         "def cheap(n):\n    return sum(i * i for i in range(n * 1500))",
     )
     script.write_text(slowed, encoding="utf-8")
-    assert pyspy.record([sys.executable, str(script)], tmp_path / "after", rate=250) == 0
+    after_run = pyspy.record(
+        [sys.executable, str(script)], tmp_path / "after", rate=250, blocking=True
+    )
+    assert after_run == 0
     after = pyspy.load(tmp_path / "after")
     grown = share_diff(before, after)
     assert grown[0].name == "cheap.<locals>.<genexpr>"
@@ -262,3 +266,22 @@ def test_the_markdown_summary_lists_a_profile_diff() -> None:
     ]}  # fmt: skip
     text = report.to_markdown({"run": "r2", "diff": diff})
     assert "| 10.0% | 50.0% | `middle` | `src/w.py` |" in text
+
+
+def test_py_spy_pauses_the_program_at_each_sample_unless_blocking_is_turned_off() -> None:
+    command = ["python", "prog.py"]
+    default = pyspy.record_argv("py-spy", Path("out.json"), 100, command)
+    assert "--nonblocking" not in default
+    assert default[-3:] == ["--", "python", "prog.py"]
+    assert "--nonblocking" in pyspy.record_argv(
+        "py-spy", Path("out.json"), 100, command, blocking=False
+    )
+
+
+def test_the_blocking_key_is_read_from_the_profile_table() -> None:
+    from pytest_piv.profiling.settings import parse_profile_table
+
+    assert parse_profile_table({}, "pyproject.toml").blocking is True
+    assert parse_profile_table({"blocking": False}, "pyproject.toml").blocking is False
+    with pytest.raises(ConfigError, match="blocking"):
+        parse_profile_table({"blocking": "sometimes"}, "pyproject.toml")

@@ -99,7 +99,13 @@ def cpu_command(
         return _unprofiled(command, root)
     env = {**os.environ, ENV_DIR: str(run)}
     code = pyspy.record(
-        command, run, rate=rate or piv.profile.rate, tool=piv.profile.py_spy, cwd=root, env=env
+        command,
+        run,
+        rate=rate or piv.profile.rate,
+        tool=piv.profile.py_spy,
+        cwd=root,
+        env=env,
+        blocking=piv.profile.blocking,
     )
     try:
         profile = pyspy.load(run)

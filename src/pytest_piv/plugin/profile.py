@@ -66,7 +66,13 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
     cwd = config.invocation_params.dir
     try:
         code = pyspy.record(
-            command, run, rate=piv.profile.rate, tool=piv.profile.py_spy, cwd=cwd, env=env
+            command,
+            run,
+            rate=piv.profile.rate,
+            tool=piv.profile.py_spy,
+            cwd=cwd,
+            env=env,
+            blocking=piv.profile.blocking,
         )
     except KeyboardInterrupt:  # the child and py-spy got the signal too
         sys.stderr.write("piv: interrupted; the CPU profile may be incomplete\n")

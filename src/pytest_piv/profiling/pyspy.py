@@ -23,12 +23,21 @@ LAUNCHER = "pytest_piv.profiling.launch"
 
 
 def record_argv(
-    tool: str, output: Path, rate: int, command: Sequence[str], *, subprocesses: bool = True
+    tool: str,
+    output: Path,
+    rate: int,
+    command: Sequence[str],
+    *,
+    subprocesses: bool = True,
+    blocking: bool = True,
 ) -> list[str]:
-    """The ``py-spy record`` command line that runs ``command`` as py-spy's child."""
+    """The ``py-spy record`` command line that runs ``command`` as py-spy's child;
+    without *blocking*, py-spy samples without pausing it (``--nonblocking``)."""
     argv = [tool, "record", "--rate", str(rate), "--format", "speedscope", "-o", str(output)]
     if subprocesses:
         argv.append("--subprocesses")
+    if not blocking:
+        argv.append("--nonblocking")
     return [*argv, "--", *command]
 
 
@@ -41,6 +50,7 @@ def record(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     capture: bool = False,
+    blocking: bool = True,
 ) -> int:
     """Run ``command`` under py-spy in the foreground (its output goes to this terminal);
     the command's exit code (py-spy's own is 0 whatever the command did, so the command
@@ -50,7 +60,9 @@ def record(
     status = directory / STATUS
     status.unlink(missing_ok=True)
     launched = [sys.executable, "-m", LAUNCHER, str(status), *command]
-    argv = record_argv(find_tool(tool) or tool, directory / SPEEDSCOPE, rate, launched)
+    argv = record_argv(
+        find_tool(tool) or tool, directory / SPEEDSCOPE, rate, launched, blocking=blocking
+    )
     done = run_tool(argv, cwd=cwd, env=env, capture=capture)
     try:
         return int(status.read_text(encoding="utf-8"))

@@ -60,6 +60,7 @@ def profile_side(
         tool=tool,
         cwd=root,
         env=env,
+        blocking=True,  # a before/after diff compares shares: exact stacks, always
         capture=True,
     )
     profile = pyspy.load(directory).relative_to(root)

@@ -45,6 +45,10 @@ class ProfileSettings(NamedTuple):
     import_tolerance: float = 0.25
     py_spy: str = "py-spy"
     on_regression: bool = True
+    #: pause the profiled process at each sample (py-spy's default: exact stacks, about
+    #: 1.2x the run's wall time); false samples without pausing (``--nonblocking``: about
+    #: 1.0x, but a stack can be read mid-change)
+    blocking: bool = True
 
     @property
     def cpu(self) -> bool:
@@ -79,6 +83,7 @@ class ProfileSettings(NamedTuple):
             "profile.import_tolerance": f"{self.import_tolerance * 100:g}%",
             "profile.py_spy": self.py_spy,
             "profile.on_regression": self.on_regression,
+            "profile.blocking": self.blocking,
         }
 
 
@@ -146,6 +151,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "tolerance": (_tolerance, 'a percentage from 0% to 100%, such as "10%"'),
     "remeasure": (_flag, "true or false"),
     "on_regression": (_flag, "true or false"),
+    "blocking": (_flag, "true or false"),
     "max_growth": (_tolerance, 'a percentage from 0% to 100%, such as "20%"'),
     "import_modules": (_modules, 'a list of dotted module names, such as ["yourpkg"]'),
     "max_import_time": (parse_seconds, 'a duration such as "0.3 s" or "300 ms"'),
