@@ -27,6 +27,7 @@ from pytest_piv.paths import FileRoles, glob_problem, inside
 from pytest_piv.profiling.settings import ProfileSettings, parse_profile_table
 from pytest_piv.report.text import printable
 from pytest_piv.validate.settings import ValidateSettings, parse_validate
+from pytest_piv.values import parse_flag
 
 RgrMode = Literal["enforce", "warn", "off"]
 RgrPolicy = Literal["strict", "standard", "lenient"]
@@ -125,16 +126,6 @@ def _choice(*choices: str) -> Callable[[object], str]:
     return parse
 
 
-def _bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError
-
-
 def _quoted(*choices: str) -> str:
     return "one of " + ", ".join(f'"{c}"' for c in choices)
 
@@ -168,8 +159,8 @@ OPTIONS: tuple[Option, ...] = (
         "PIV_RGR_POLICY",
         "piv_rgr_policy",
     ),
-    Option("rgr.coverage", _bool, "true or false", "PIV_RGR_COVERAGE", "piv_rgr_coverage"),
-    Option("rgr.cache", _bool, "true or false", "PIV_RGR_CACHE", None),
+    Option("rgr.coverage", parse_flag, "true or false", "PIV_RGR_COVERAGE", "piv_rgr_coverage"),
+    Option("rgr.cache", parse_flag, "true or false", "PIV_RGR_CACHE", None),
 )
 OPTIONS_BY_KEY = {o.key: o for o in OPTIONS}
 TABLES = {o.key.split(".")[0] for o in OPTIONS if "." in o.key}

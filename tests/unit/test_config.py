@@ -127,3 +127,19 @@ def test_config_show_lists_the_coverage_parser(tmp_path: Path) -> None:
     assert default.values()["coverage.parser"] == "c-tokens"
     chosen = load_config(tmp_path, pyproject={"coverage": {"parser": "coverage.py"}})
     assert chosen.values()["coverage.parser"] == "coverage.py"
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ({"rgr": {"cache": "off"}}, "rgr.cache"),
+        ({"bench": {"remeasure": "off"}}, "bench.remeasure"),
+        ({"profile": {"blocking": "off"}}, "profile.blocking"),
+    ],
+)
+def test_off_turns_a_flag_off_in_every_settings_table(
+    tmp_path: Path, table: dict[str, object], key: str
+) -> None:
+    from pytest_piv.config import load_config
+
+    assert load_config(tmp_path, pyproject=table).values()[key] is False

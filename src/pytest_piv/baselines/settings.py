@@ -7,15 +7,14 @@ so the same parser serves ``pyproject.toml``, the environment and the command li
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from pytest_piv.errors import ConfigError
+from pytest_piv.values import PERCENT, parse_flag
 
 BenchMode = Literal["enforce", "warn", "off"]
 Inconclusive = Literal["fail", "pass"]
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
 class BenchSettings(NamedTuple):
@@ -75,7 +74,7 @@ def parse_percent(value: object) -> float:
     """``"10%"`` -> ``0.1``; anything else (a bare number included) is a ``ValueError``."""
     if not isinstance(value, str):
         raise ValueError(value)
-    match = _PERCENT.match(value)
+    match = PERCENT.match(value)
     if match is None:
         raise ValueError(value)
     fraction = float(match.group(1)) / 100
@@ -95,14 +94,6 @@ def _alpha(value: object) -> float:
     if number is None or isinstance(value, bool) or not 0 < number < 0.5:
         raise ValueError(value)
     return number
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no"}:
-        return value.lower() in {"1", "true", "yes", "on"}
-    raise ValueError(value)
 
 
 def _pairs(value: object) -> int:
@@ -149,7 +140,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "threshold": (parse_percent, 'a percentage string such as "10%"'),
     "machine": (_machine, "a non-empty one-line name for this machine"),
     "alpha": (_alpha, "a number between 0 and 0.5, such as 0.05"),
-    "remeasure": (_flag, "true or false"),
+    "remeasure": (parse_flag, "true or false"),
     "pairs": (_pairs, "a whole number of process pairs from 2 to 100"),
     "baseline_processes": (_processes, "a whole number of processes from 1 to 20"),
     "inconclusive": (_inconclusive, 'one of "fail", "pass"'),

@@ -12,9 +12,9 @@ from typing import Any, Literal, NamedTuple
 
 from pytest_piv.errors import ConfigError
 from pytest_piv.profiling.units import format_bytes, parse_bytes, parse_seconds
+from pytest_piv.values import PERCENT, parse_flag
 
 ProfileMode = Literal["off", "cpu", "mem", "both"]
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
@@ -112,21 +112,13 @@ def _int_between(low: int, high: int) -> Callable[[object], int]:
 
 
 def _tolerance(value: object) -> float:
-    match = _PERCENT.match(value) if isinstance(value, str) else None
+    match = PERCENT.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(value)
     fraction = float(match.group(1)) / 100
     if not 0 <= fraction <= 1:
         raise ValueError(value)
     return fraction
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no"}:
-        return value.lower() in {"1", "true", "yes", "on"}
-    raise ValueError(value)
 
 
 def _modules(value: object) -> tuple[str, ...]:
@@ -149,9 +141,9 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "test_max_memory": (parse_bytes, _SIZE_EXPECTED),
     "max_leak": (parse_bytes, _SIZE_EXPECTED),
     "tolerance": (_tolerance, 'a percentage from 0% to 100%, such as "10%"'),
-    "remeasure": (_flag, "true or false"),
-    "on_regression": (_flag, "true or false"),
-    "blocking": (_flag, "true or false"),
+    "remeasure": (parse_flag, "true or false"),
+    "on_regression": (parse_flag, "true or false"),
+    "blocking": (parse_flag, "true or false"),
     "max_growth": (_tolerance, 'a percentage from 0% to 100%, such as "20%"'),
     "import_modules": (_modules, 'a list of dotted module names, such as ["yourpkg"]'),
     "max_import_time": (parse_seconds, 'a duration such as "0.3 s" or "300 ms"'),
