@@ -43,7 +43,8 @@ def _project(root: Path, fail_under: int) -> Path:
     (root / ".github" / "workflows" / "caller.yml").write_text(
         "name: caller\non: push\npermissions: {}\njobs:\n  piv:\n"
         "    uses: ./.github/workflows/piv.yml\n    permissions:\n      contents: read\n"
-        "    with:\n      shards: 2\n      validate-preset: none\n      install: ''\n"
+        "    with:\n      shards: 2\n      validate-preset: minimal\n      bench-ab: true\n"
+        "      install: ''\n"
         "      piv-install: ''\n",
         encoding="utf-8",
     )
@@ -111,7 +112,7 @@ def test_the_workflow_runs_two_shards_combines_their_coverage_and_verifies_rgr(
     done = _act(root, tmp_path / "artifacts")
     log = done.stdout + done.stderr
     assert done.returncode == 0, log[-4000:]
-    for job in ("plan", "tests-1", "tests-2", "coverage", "verify"):
+    for job in ("plan", "validate", "tests-1", "tests-2", "coverage", "bench", "verify"):
         assert re.search(rf"\[piv/piv/{job} *\] 🏁  Job succeeded", log), job
     assert sorted(p.name for p in (tmp_path / "artifacts").iterdir()) == [
         "coverage-3.12-1",
