@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pytest_piv.errors import PivError, VcsError
-from pytest_piv.tools import ToolResult, run_tool
+from pytest_piv.tools import ToolResult, process_alive, run_tool
 
 #: a committer identity for repositories that have none configured
 FALLBACK_IDENTITY = {
@@ -187,19 +187,9 @@ def sweep_stale_indexes(repo: Repo) -> None:
     """Remove temporary indexes left by a piv process that was killed."""
     for stale in repo.git_dir.glob(f"{TEMP_INDEX_PREFIX}*"):
         pid = stale.name.removeprefix(TEMP_INDEX_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def working_trees(repo: Repo, force: Sequence[str] = ()) -> Trees:

@@ -59,6 +59,17 @@ class ToolResult:
         return self.returncode == 0 and not self.timed_out
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one owned by someone else counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def find_tool(name: str) -> str | None:
     """The path of ``name``: next to this interpreter first (its venv), then on PATH."""
     beside = Path(sys.executable).parent / name

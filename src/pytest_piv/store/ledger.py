@@ -25,6 +25,7 @@ from pytest_piv.rgr.model import (
 )
 from pytest_piv.rgr.rules import PENDING_RED, Ledger, TestVerdict, Verdict
 from pytest_piv.store.db import write
+from pytest_piv.tools import process_alive
 
 
 class RunStart(NamedTuple):
@@ -159,23 +160,13 @@ def start_run(conn: sqlite3.Connection, start: RunStart) -> int:
         return int(cur.lastrowid or 0)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def close_abandoned_runs(conn: sqlite3.Connection) -> int:
     """Mark runs of this host whose process is gone (killed, crashed) as incomplete."""
     host = socket.gethostname()
     rows = conn.execute(
         "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", (host,)
     ).fetchall()
-    dead = [(run_id,) for run_id, pid in rows if pid is None or not _alive(int(pid))]
+    dead = [(run_id,) for run_id, pid in rows if pid is None or not process_alive(int(pid))]
     if dead:
         with write(conn):
             conn.executemany(
