@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_piv.config import load_config
-from pytest_piv.validate.mypy_step import MypyScope, mypy_scope
+from pytest_piv.validate.mypy_step import MypyScope, mypy_scope, project_cache, seed_cache
 from pytest_piv.validate.project import Project, Target
 from tests.validate.conftest import Repo
 
@@ -63,3 +63,29 @@ def test_a_files_imports_come_from_the_cache_while_its_content_is_unchanged(repo
     # a changed file is parsed again
     repo.write("src/shop/checkout.py", "from shop import cart\n")
     assert _project(repo).graph.edges["shop.checkout"] == {"shop.cart": 1}
+
+
+def test_the_project_mypy_cache_is_found_where_mypy_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MYPY_CACHE_DIR", raising=False)
+    assert project_cache(tmp_path) == tmp_path / ".mypy_cache"
+    (tmp_path / "mypy.ini").write_text("[mypy]\ncache_dir = build/mypy\n", encoding="utf-8")
+    assert project_cache(tmp_path) == tmp_path / "build" / "mypy"
+    monkeypatch.setenv("MYPY_CACHE_DIR", "/dev/null")
+    assert project_cache(tmp_path) is None
+
+
+def test_the_base_checks_cache_is_seeded_once_from_the_project_cache(tmp_path: Path) -> None:
+    source = tmp_path / ".mypy_cache"
+    (source / "3.11").mkdir(parents=True)
+    (source / "3.11" / "cache.0.db").write_bytes(b"project")
+    seeded = tmp_path / ".piv" / "validate" / "mypy-head-cache"
+    assert seed_cache(source, seeded) is True
+    assert (seeded / "3.11" / "cache.0.db").read_bytes() == b"project"
+    # once it exists it is the base check's own: never overwritten
+    (seeded / "3.11" / "cache.0.db").write_bytes(b"base")
+    assert seed_cache(source, seeded) is False
+    assert (seeded / "3.11" / "cache.0.db").read_bytes() == b"base"
+    assert seed_cache(tmp_path / "missing", tmp_path / "other") is False
+    assert not (tmp_path / "other").exists()

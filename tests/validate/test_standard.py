@@ -55,6 +55,19 @@ def test_a_signature_change_that_breaks_an_unchanged_caller_is_reported(shop: Re
 
 
 @pytest.mark.slow
+def test_the_base_check_starts_from_the_projects_own_mypy_cache(shop: Repo) -> None:
+    subprocess.run([sys.executable, "-m", "mypy", "src"], cwd=shop.path, check=True)
+    project_files = {p.name for p in (shop.path / ".mypy_cache").rglob("*") if p.is_file()}
+    shop.write("src/shop/cart.py", SIGNATURE_CHANGE)
+    code, out = shop.piv("validate", "--preset", "types")
+    assert code == 1
+    assert BROKEN_CALLER in out.splitlines()
+    seeded = shop.path / ".piv" / "validate" / "mypy-head-cache"
+    assert project_files
+    assert project_files <= {p.name for p in seeded.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow
 def test_errors_already_at_head_in_untouched_code_are_not_newly_reported(shop: Repo) -> None:
     shop.write(
         "src/shop/checkout.py",
