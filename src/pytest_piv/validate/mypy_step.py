@@ -4,15 +4,19 @@ The scoped step checks the changed files plus the project modules that import th
 (reverse imports, ``[tool.piv.validate] importer_depth`` steps, default 1), so a changed
 signature that breaks an unchanged caller is reported. mypy follows imports as the project
 configured it; only errors in the checked files are kept. When there are errors, the same
-files are checked at HEAD in a temporary git worktree (cached per HEAD and file set) and
-only errors HEAD did not have are reported: debt in untouched code is not newly reported.
+files that have errors are checked at HEAD in a temporary git worktree (cached per HEAD and
+file set) and only errors HEAD did not have are reported: debt in untouched code is not
+newly reported. That check's mypy cache is seeded from the project's own, so it is
+incremental even on piv's first run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import shutil
 import sys
 import time
 import tomllib
@@ -36,6 +40,8 @@ OUTPUT_FLAGS = (
     "--no-color-output",
     "--no-error-summary",
 )
+#: the base check's own mypy cache, under ``.piv/validate``
+HEAD_CACHE = "mypy-head-cache"
 
 
 def mypy_targets(project: Project) -> list[str]:
@@ -52,10 +58,12 @@ def mypy_targets(project: Project) -> list[str]:
 
 
 class MypyScope(NamedTuple):
-    """What the project's mypy configuration checks: ``files`` and ``exclude``."""
+    """What the project's mypy configuration checks (``files``, ``exclude``) and where it
+    keeps its incremental cache (``cache_dir``)."""
 
     files: tuple[str, ...] | None = None
     exclude: str | None = None
+    cache_dir: str | None = None
 
     def covers(self, path: str) -> bool:
         """Whether a whole-project ``mypy`` would check ``path``."""
@@ -91,7 +99,11 @@ def _ini_scope(path: Path) -> MypyScope | None:
     except Error:
         return None
     section = parser["mypy"]
-    return MypyScope(_file_list(section.get("files")), _patterns(section.get("exclude")))
+    return MypyScope(
+        _file_list(section.get("files")),
+        _patterns(section.get("exclude")),
+        section.get("cache_dir"),
+    )
 
 
 def mypy_scope(root: Path) -> MypyScope:
@@ -109,8 +121,37 @@ def mypy_scope(root: Path) -> MypyScope:
             data = {}
         table = data.get("tool", {}).get("mypy")
         if isinstance(table, dict):
-            return MypyScope(_file_list(table.get("files")), _patterns(table.get("exclude")))
+            cache = table.get("cache_dir")
+            return MypyScope(
+                _file_list(table.get("files")),
+                _patterns(table.get("exclude")),
+                cache if isinstance(cache, str) else None,
+            )
     return _ini_scope(root / "setup.cfg") or MypyScope()
+
+
+def project_cache(root: Path) -> Path | None:
+    """The mypy cache the project's own mypy runs keep: ``MYPY_CACHE_DIR``, else the
+    configured ``cache_dir``, else ``.mypy_cache`` (None when it is switched off)."""
+    configured = os.environ.get("MYPY_CACHE_DIR") or mypy_scope(root).cache_dir
+    if configured == os.devnull:
+        return None
+    path = Path(configured or ".mypy_cache").expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def seed_cache(source: Path | None, cache: Path) -> bool:
+    """Copy the project's mypy cache to ``cache`` when ``cache`` does not exist yet, so a
+    check at another commit reuses what is unchanged instead of starting cold."""
+    if cache.exists() or source is None or not source.is_dir():
+        return False
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, cache, symlinks=True)
+    except (OSError, shutil.Error):
+        shutil.rmtree(cache, ignore_errors=True)  # a partial seed: start cold instead
+        return False
+    return True
 
 
 def _argv(target: Target, files: Sequence[str], cache_dir: Path | None) -> list[str]:
@@ -141,7 +182,7 @@ def _baseline(
     target: Target, files: Sequence[str], budget: float
 ) -> tuple[list[Finding] | None, str]:
     """The errors the same files had at the base, HEAD by default (cached by the base's
-    commit and the file set)."""
+    commit and the file set). The check's cache is seeded from the project's mypy cache."""
     commit = resolve_commit(target.root, target.base)
     if commit is None:
         return [], ""
@@ -155,12 +196,14 @@ def _baseline(
             cached = {}
     if key in cached:
         return [Finding(*row) for row in cached[key]], ""  # type: ignore[arg-type]
+    head_cache = target.cache_dir / HEAD_CACHE
+    seed_cache(project_cache(target.root), head_cache)
     try:
         with checkout(target.root, commit) as tree:
             present = [f for f in files if (tree / f).is_file()]
             if not present:
                 return [], ""
-            found, why = _run(target, tree, present, budget, target.cache_dir / "mypy-head-cache")
+            found, why = _run(target, tree, present, budget, head_cache)
     except VcsError as exc:
         return None, f"no baseline at {target.base} ({exc})"
     if found is None:
@@ -178,21 +221,27 @@ def scoped_mypy(project: Project, budget: float) -> StepResult:
     files = mypy_targets(project)
     if not files:
         return StepResult("mypy", "skip", 0.0, (), "no Python file changed")
+    baseline_wanted = target.in_git and not target.all_files
+    if baseline_wanted:  # the project's cache as it is now: the likeliest to match the base
+        seed_cache(project_cache(target.root), target.cache_dir / HEAD_CACHE)
     found, why = _run(target, target.root, files, budget, None)
     if found is None:
         return StepResult("mypy", _failed(why), _since(started), (), why)
     checked = set(files)
     found = [f for f in found if f.path in checked]
     detail = f"{len(files)} files: {len(target.python_files)} changed + importers"
-    if found and target.in_git and not target.all_files:
+    if found and baseline_wanted:
         left = budget - (time.perf_counter() - started)
-        before, why = _baseline(target, files, max(left, 1.0))
+        with_errors = sorted({f.path for f in found})  # only these need a baseline
+        before, why = _baseline(target, with_errors, max(left, 1.0))
         if before is None:
             verdict = _failed(why)
             return StepResult("mypy", verdict, _since(started), tuple(found), why)
-        found = new_findings(found, before)
-        if before:
-            detail += f", {len(before)} errors already at {target.base} not reported"
+        fresh = new_findings(found, before)
+        if len(fresh) < len(found):
+            old = len(found) - len(fresh)
+            detail += f", {old} errors already at {target.base} not reported"
+        found = fresh
     return StepResult("mypy", judged(bool(found)), _since(started), tuple(found), detail)
 
 
