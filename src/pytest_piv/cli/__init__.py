@@ -31,6 +31,7 @@ COMMANDS = {
     "bench": ("pytest_piv.cli.bench", "bench_group"),
     "validate": ("pytest_piv.cli.validate", "validate_command"),
     "hooks": ("pytest_piv.cli.hooks", "hooks_group"),
+    "gates": ("pytest_piv.cli.gates", "gates_group"),
     "checkpoint": ("pytest_piv.cli.checkpoint", "checkpoint_group"),
     "checkpoints": ("pytest_piv.cli.checkpoint", "checkpoints_command"),
     "rollback": ("pytest_piv.cli.checkpoint", "rollback_command"),

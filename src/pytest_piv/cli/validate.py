@@ -11,6 +11,7 @@ import click
 from pytest_piv import vcs
 from pytest_piv.cli.context import echo_json, project_config
 from pytest_piv.errors import UsageError
+from pytest_piv.validate.gates_baseline import read_baseline
 from pytest_piv.validate.project import Project, Target, project_python, select_files
 from pytest_piv.validate.runner import StepResult, exit_code, run_steps
 from pytest_piv.validate.steps import all_findings, plan
@@ -94,6 +95,8 @@ def validate_command(
             " (or a preset of [tool.piv.validate.presets])"
         )
     root = piv.root
+    if "gates" in settings.presets[chosen] and settings.gates.baseline is not None:
+        read_baseline(root / settings.gates.baseline)  # a bad file: one line, exit 2
     in_git = vcs.in_git(root)
     if base is not None and in_git and vcs.resolve_commit(root, base) is None:
         raise UsageError(f"--base {base!r}: not a commit of {root} (expected a branch, tag or sha)")

@@ -49,6 +49,9 @@ class GateSettings(NamedTuple):
     complexity: int | None = 10
     import_cycles: bool = True
     project_imports: int | None = 5
+    #: the committed baseline of existing violations (relative to the root); ``None``
+    #: (``false``): judge against the base commit's files instead
+    baseline: str | None = "piv-gates-baseline.json"
 
 
 class CustomStep(NamedTuple):
@@ -127,6 +130,11 @@ def parse_gates(table: Mapping[str, object], origin: str) -> GateSettings:
             if not isinstance(value, bool):
                 raise _fail(GATES, key, value, "true or false", origin)
             values[key] = value
+        elif key == "baseline":
+            if value is not False and (not isinstance(value, str) or not value.strip()):
+                expected = 'a file path relative to the root, e.g. "piv-gates-baseline.json",'
+                raise _fail(GATES, key, value, f"{expected} or false", origin)
+            values[key] = None if value is False else value
         else:
             values[key] = _limit(key, value, origin)
     return GateSettings(**values)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from pytest_piv.validate.findings import (
     parse_ruff_json,
 )
 from pytest_piv.validate.gates import Measure, file_measures, graph_measures, new_violations
+from pytest_piv.validate.gates_baseline import not_recorded, read_baseline
 from pytest_piv.validate.imports import link, parse_modules
 from pytest_piv.validate.mypy_step import project_mypy, scoped_mypy
 from pytest_piv.validate.project import Project, tool_command
@@ -95,17 +96,17 @@ def ruff_format(project: Project, budget: float) -> StepResult:
     return StepResult("ruff-format", verdict, _since(started), tuple(findings), _scope(files))
 
 
-def gate_violations(project: Project) -> tuple[list[Measure], int]:
-    """The new quality-gate violations of the selected files, and how many old ones remain."""
+def project_measures(project: Project) -> list[Measure]:
+    """Every quality-gate violation of the whole project, as the baseline records them."""
+    gates = project.target.settings.gates
+    found = [m for f, text in project.sources.items() for m in file_measures(f, text, gates)]
+    return found + graph_measures(project.graph, None, gates)
+
+
+def _head_baseline(project: Project, selected: list[str]) -> list[Measure]:
+    """The violations the selected files had at the base commit, and HEAD's import graph."""
     target = project.target
     gates = target.settings.gates
-    sources = project.sources
-    selected = [f for f in target.files if f in sources]
-    current = [m for f in selected for m in file_measures(f, sources[f], gates)]
-    modules = None if target.all_files else {project.module_of(f) for f in selected}
-    current += graph_measures(project.graph, modules, gates)
-    if not target.in_git:
-        return current, 0
     changed = [*selected, *(f for f in target.deleted if f.endswith(".py"))]
     old = vcs.head_texts(target.root, changed, target.base)
     baseline = [
@@ -116,18 +117,45 @@ def gate_violations(project: Project) -> tuple[list[Measure], int]:
     old_texts = {p: t for p, t in old.items() if t is not None}
     for module, entry in parse_modules(old_texts, project.has_init).items():
         old_modules.setdefault(module, entry)
-    baseline += graph_measures(link(old_modules), None, gates)
-    fresh = new_violations(current, baseline)
-    return fresh, len(current) - len(fresh)
+    return baseline + graph_measures(link(old_modules), None, gates)
+
+
+def gate_violations(project: Project) -> tuple[list[Measure], str]:
+    """The new quality-gate violations of the selected files, and what was not reported.
+
+    With the committed baseline file (``[tool.piv.gates] baseline``), what it records is
+    not reported; without it, what the same files had at the base commit.
+    """
+    target = project.target
+    gates = target.settings.gates
+    sources = project.sources
+    selected = [f for f in target.files if f in sources]
+    current = [m for f in selected for m in file_measures(f, sources[f], gates)]
+    modules = None if target.all_files else {project.module_of(f) for f in selected}
+    current += graph_measures(project.graph, modules, gates)
+    recorded = None if gates.baseline is None else read_baseline(target.root / gates.baseline)
+    if recorded is not None:
+        fresh = not_recorded(current, recorded)
+        keys = {m.key for m in current}
+        chosen = set(target.files) if not target.all_files else set(sources)
+        fixed = sum(1 for k in recorded if k[1] in chosen and k not in keys)
+        notes = [f"{len(current) - len(fresh)} recorded in {gates.baseline} not reported"]
+        if fixed:
+            notes.append(f"{fixed} fixed: 'piv gates baseline' shrinks the file")
+        return fresh, ", ".join(notes)
+    if not target.in_git:
+        return current, ""
+    fresh = new_violations(current, _head_baseline(project, selected))
+    old = len(current) - len(fresh)
+    return fresh, f"{old} existing violations not reported" if old else ""
 
 
 def quality_gates(project: Project, budget: float) -> StepResult:
     started = time.perf_counter()
     if not project.target.files and not project.target.all_files:
         return StepResult("gates", "skip", 0.0, (), "no file selected")
-    fresh, old = gate_violations(project)
+    fresh, detail = gate_violations(project)
     findings = tuple(m.finding for m in fresh)
-    detail = f"{old} existing violations not reported" if old else ""
     return StepResult("gates", judged(bool(findings)), _since(started), findings, detail)
 
 
