@@ -204,3 +204,49 @@ def test_prek_runs_the_published_hooks_passing_and_failing(
     failed = prek_try(consumer, hook_repo, prek_home, "piv-validate")
     assert failed.returncode == 1
     assert "src/shop/cart.py:1:8: F401 `os` imported but unused" in failed.stdout
+
+
+def test_prek_installs_the_commit_msg_hook_and_git_commit_goes_through_it(
+    consumer: Project, hook_repo: tuple[Path, str, Path], prek_home: Path
+) -> None:
+    repo, rev, _ = hook_repo
+    consumer.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n-   repo: {repo}\n    rev: {rev}\n    hooks:\n"
+        "    -   id: piv-rgr\n    -   id: piv-commit-msg\n",
+    )
+    git(consumer.path, "add", ".pre-commit-config.yaml")
+    env = {**os.environ, "PREK_HOME": str(prek_home), "PREK_COLOR": "never"}
+    installed = subprocess.run(
+        [PREK, "install", "--hook-type", "pre-commit", "--hook-type", "commit-msg"],
+        cwd=consumer.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "prek" in (consumer.path / ".git" / "hooks" / "commit-msg").read_text(encoding="utf-8")
+
+    def commit(message: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "commit", "-m", message],
+            cwd=consumer.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    refused = commit("feat: discounts")
+    assert refused.returncode == 1
+    assert "so the commit is 'test:', not 'feat:'" in refused.stdout + refused.stderr
+    assert git(consumer.path, "rev-list", "--count", "HEAD").strip() == "2"
+    malformed = commit("added discounts")
+    assert malformed.returncode == 1
+    assert "piv-commit-msg: 'added discounts' is not a conventional commit" in (
+        malformed.stdout + malformed.stderr
+    )
+    accepted = commit("test: discounts")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert git(consumer.path, "log", "-1", "--format=%s").strip() == "test: discounts"
