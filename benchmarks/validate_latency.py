@@ -10,9 +10,16 @@ callers in eleven other modules. Measured, once each (``--repeat`` for more):
 - ``dmypy`` (mypy's daemon, fine-grained mode): the first check, and the recheck after
   the change with the daemon warm;
 - ``piv validate`` with the standard preset less its pytest step (rich's test suite is not
-  what is measured here): cold (no mypy cache, no piv baseline), warm with the HEAD
-  baseline computed (first run after a new HEAD), warm with the baseline cached, and
-  warm for a change that type-checks (one mypy run, no baseline needed).
+  what is measured here), in three cold-to-warm states: fully cold (no mypy cache at all,
+  no piv state); "first piv run" (no piv state, but the project's ``.mypy_cache`` from the
+  user's own ``mypy`` run at HEAD); warm with the HEAD baseline computed (first run after a
+  new HEAD), warm with the baseline cached, and warm for a change that type-checks (one
+  mypy run, no baseline needed).
+
+Then a second one-file change, where staged-only mypy misses the broken caller:
+``pick_unit_and_suffix`` in ``rich/filesize.py`` becomes keyword-only after ``suffixes``,
+which breaks its unchanged caller ``rich/progress.py``, a module that neither
+``rich/filesize.py`` nor ``rich/__init__.py`` imports. Both outputs are printed.
 
 Usage (``--repo`` is a clone of rich that has the commit)::
 
@@ -34,6 +41,15 @@ CHANGED = "rich/_loop.py"
 OLD = "def loop_last(values: Iterable[T]) -> Iterable[Tuple[bool, T]]:"
 BREAKING = "def loop_last(values: Iterable[T], flag: bool) -> Iterable[Tuple[bool, T]]:"
 HARMLESS = 'def loop_last(values: Iterable[T]) -> Iterable[Tuple[bool, T]]:  # "harmless"'
+MISSED_FILE = "rich/filesize.py"
+MISSED_OLD = (
+    "def pick_unit_and_suffix(size: int, suffixes: List[str], base: int) -> Tuple[int, str]:"
+)
+MISSED_NEW = (  # as ruff format writes it, so only mypy has something to say
+    "def pick_unit_and_suffix(\n"
+    "    size: int, suffixes: List[str], *, base: int\n"
+    ") -> Tuple[int, str]:"
+)
 CONFIG = """
 
 [tool.piv.validate]
@@ -69,6 +85,11 @@ def edit(workdir: Path, line: str) -> None:
     for known in (OLD, BREAKING, HARMLESS):
         text = text.replace(known, line)
     path.write_text(text, encoding="utf-8")
+
+
+def replace(workdir: Path, name: str, old: str, new: str) -> None:
+    path = workdir / name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
 
 def timed(workdir: Path, *argv: str) -> tuple[float, str]:
@@ -110,9 +131,14 @@ def main() -> None:
         record("piv validate, warm, HEAD baseline cached", *timed(workdir, *piv))
         edit(workdir, HARMLESS)
         record("piv validate, warm, a change that type-checks", *timed(workdir, *piv))
-        edit(workdir, BREAKING)
+        # the first piv run in a project whose developer runs mypy: its cache is at HEAD
+        edit(workdir, OLD)
         clear(workdir, ".mypy_cache", ".piv")
-        record("piv validate, cold (no cache, no baseline)", *timed(workdir, *piv))
+        sh(workdir, mypy, check=False)
+        edit(workdir, BREAKING)
+        record("piv validate, no piv state, project .mypy_cache", *timed(workdir, *piv))
+        clear(workdir, ".mypy_cache", ".piv")
+        record("piv validate, fully cold (no mypy cache at all)", *timed(workdir, *piv))
         edit(workdir, OLD)
         dmypy = str(workdir / ".venv" / "bin" / "dmypy")
         sh(workdir, dmypy, "stop", check=False)
@@ -130,6 +156,17 @@ def main() -> None:
         print(f"{name:<48} {statistics.median(values):7.2f} s  (n={len(values)})")
     for name in ("mypy staged file only, warm", "piv validate, warm, HEAD baseline cached"):
         print(f"\n--- {name} ---\n{outputs[name].strip()[:3000]}")
+
+    # a caller outside the changed file's import closure: staged-only mypy cannot see it
+    replace(workdir, MISSED_FILE, MISSED_OLD, MISSED_NEW)
+    print(f"\n=== change in {MISSED_FILE}: {MISSED_OLD!r} -> {MISSED_NEW!r}")
+    for name, argv in (
+        (f"$ mypy {MISSED_FILE}   (staged-only, as mirrors-mypy)", (mypy, MISSED_FILE)),
+        ("$ piv validate", tuple(piv)),
+    ):
+        done = sh(workdir, *argv, check=False)
+        print(f"\n--- {name}   exit {done.returncode}\n{(done.stdout + done.stderr).strip()}")
+    replace(workdir, MISSED_FILE, MISSED_NEW, MISSED_OLD)
 
 
 if __name__ == "__main__":
