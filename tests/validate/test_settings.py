@@ -56,6 +56,9 @@ def test_a_preset_can_be_overridden_and_a_new_one_can_extend_another() -> None:
          " positive whole number, or false to switch it off"),
         ({}, {"import_cycles": 1}, "[tool.piv.gates] import_cycles = 1"),
         ({}, {"max_len": 3}, "[tool.piv.gates] max_len = 3"),
+        ({}, {"baseline": 3}, "[tool.piv.gates] baseline = 3 (pyproject.toml): expected a file"
+         ' path relative to the root, e.g. "piv-gates-baseline.json", or false'),
+        ({}, {"baseline": " "}, "[tool.piv.gates] baseline = ' '"),
     ],
 )  # fmt: skip
 def test_a_bad_value_is_one_line_naming_the_key(
