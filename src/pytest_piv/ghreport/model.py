@@ -1,0 +1,63 @@
+"""What one gate's result becomes: a status, tables for the summary, annotations."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+Kind = Literal["error", "warning", "notice"]
+Status = Literal["passed", "failed", "skipped", "unreadable"]
+
+KINDS: tuple[Kind, ...] = ("error", "warning", "notice")
+#: the gates in summary order, each with the file it writes and the artifact that holds it
+GATES: tuple[str, ...] = ("validate", "coverage", "bench", "verify", "profile")
+
+
+def result_file(gate: str) -> str:
+    """The file a gate's job writes (``piv report github --from DIR`` reads DIR/<this>)."""
+    return f"{gate}.json"
+
+
+def artifact(gate: str) -> str:
+    """The artifact a gate's job uploads its JSON under."""
+    return f"piv-result-{gate}"
+
+
+class Annotation(NamedTuple):
+    """One ``::error``/``::warning``/``::notice`` workflow command, before escaping."""
+
+    kind: Kind
+    title: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+    col: int | None = None
+
+
+class Table(NamedTuple):
+    """A Markdown table of plain-text cells (escaped when rendered)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+class GateResult(NamedTuple):
+    gate: str
+    status: Status
+    headline: str
+    tables: tuple[Table, ...] = ()
+    annotations: tuple[Annotation, ...] = ()
+
+
+class MalformedResult(ValueError):
+    """A gate's JSON is not the shape its command writes; the message says what was expected."""
+
+
+def skipped(gate: str) -> GateResult:
+    """A gate whose job wrote nothing: it was switched off or skipped."""
+    return GateResult(gate, "skipped", "no result: the job was skipped or switched off")
+
+
+def unreadable(gate: str, why: str) -> GateResult:
+    return GateResult(gate, "unreadable", why)
