@@ -57,6 +57,10 @@ class _Out:
             "| " + " | ".join(_cell(c) for c in table.columns) + " |",
             "|" + "---|" * len(table.columns),
         ]
+        if not table.rows:
+            self.add(f"**{_cell(table.title)}**: none", reserved=True)
+            self.add("", reserved=True)
+            return
         shown = 0
         if all(self.fits(line) for line in header) and self.fits("".join(header)):
             for line in header:
