@@ -197,6 +197,8 @@ def test_a_malformed_result_is_one_line_naming_the_file_and_the_rest_is_still_re
         (("--from", "nowhere"), "--from nowhere: no such directory"),
         (("--coverage", "missing.json"), "--coverage missing.json: no such file"),
         (("--base", "no-such-branch"), "no-such-branch"),
+        (("--needs", "{"), "--needs: expected the JSON of"),
+        (("--needs", '{"tests": "failure"}'), "--needs: expected the JSON of"),
     ],
 )
 def test_bad_arguments_are_a_one_line_usage_error(
@@ -228,3 +230,34 @@ def test_a_named_file_is_read_instead_of_the_directory(
     )
     assert code == 1
     assert "| bench | ✅ passed |" in summary.read_text(encoding="utf-8")
+
+
+def test_a_gate_job_that_failed_before_its_result_is_failed_not_skipped(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    needs = {
+        "plan": {"result": "success", "outputs": {}},
+        "tests": {"result": "failure", "outputs": {}},
+        "coverage": {"result": "failure", "outputs": {}},
+        "bench": {"result": "skipped", "outputs": {}},
+    }
+    summary = tmp_path / "s.md"
+    code, _, _ = _report(
+        project,
+        capsys,
+        "--from",
+        str(tmp_path / "empty"),
+        "--needs",
+        json.dumps(needs),
+        "--summary",
+        str(summary),
+    )
+    assert code == 1
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## piv: failed: tests, coverage\n")
+    assert "| tests | ❌ failed | ended in failure; see its log |" in text
+    assert (
+        "| coverage | ❌ failed | the job ended in failure before its result; see its log |" in text
+    )
+    assert "| bench | ⏭️ skipped |" in text

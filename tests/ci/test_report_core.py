@@ -12,7 +12,14 @@ from pytest_piv.ghreport.annotations import (
     workflow_command,
 )
 from pytest_piv.ghreport.gates import read_result
-from pytest_piv.ghreport.model import Annotation, GateResult, MalformedResult, Table, skipped
+from pytest_piv.ghreport.model import (
+    Annotation,
+    GateResult,
+    MalformedResult,
+    Table,
+    plain_job,
+    skipped,
+)
 from pytest_piv.ghreport.summary import render
 
 
@@ -242,3 +249,27 @@ def test_profile_hotspots_in_project_files_become_notices() -> None:
     }
     result = read_result("profile", data, lambda name: name.startswith("src/"))
     assert [(a.kind, a.file) for a in result.annotations] == [("notice", "src/a.py")]
+
+
+@pytest.mark.parametrize(
+    ("job", "status", "words"),
+    [
+        (None, "skipped", "the job was skipped or switched off"),
+        ("skipped", "skipped", "the job was skipped or switched off"),
+        ("failure", "failed", "ended in failure before its result"),
+        ("cancelled", "failed", "ended in cancelled"),
+        ("success", "skipped", "although the job succeeded"),
+    ],
+)
+def test_a_missing_result_is_skipped_unless_its_job_failed(
+    job: str | None, status: str, words: str
+) -> None:
+    result = skipped("coverage", job)
+    assert result.status == status
+    assert words in result.headline
+
+
+def test_the_test_shards_show_whether_every_one_passed() -> None:
+    assert plain_job("tests", "success").status == "passed"
+    assert plain_job("tests", "failure").status == "failed"
+    assert plain_job("tests", "skipped").status == "skipped"

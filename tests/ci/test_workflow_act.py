@@ -124,7 +124,7 @@ def test_the_workflow_runs_two_shards_combines_their_coverage_and_verifies_rgr(
     ]
     summary = _summary(tmp_path)
     assert summary.startswith("## piv: passed\n")
-    for gate in ("validate", "coverage", "bench", "verify"):
+    for gate in ("tests", "validate", "coverage", "bench", "verify"):
         assert f"| {gate} | ✅ passed |" in summary, summary
     assert "| feat: double |" in summary
     # py-spy starts pytest itself (no root needed); on a machine too loaded for its short
@@ -160,6 +160,7 @@ def test_the_workflow_fails_on_a_coverage_gate_and_an_rgr_violation(tmp_path: Pa
     assert re.search(r"\[piv/piv/report *\] 🏁  Job failed", log), log[-4000:]
     summary = _summary(tmp_path)
     assert summary.startswith("## piv: failed: coverage, verify\n"), summary
+    assert "| tests | ✅ passed | every job passed |" in summary
     assert "| coverage | ❌ failed |" in summary
     assert "| verify | ❌ failed |" in summary
     assert "| profile | ⏭️ skipped | no result: the job was skipped or switched off |" in summary

@@ -22,8 +22,10 @@ from pytest_piv.ghreport.annotations import commands, select
 from pytest_piv.ghreport.gates import read_result
 from pytest_piv.ghreport.model import (
     GATES,
+    PLAIN_JOBS,
     GateResult,
     MalformedResult,
+    plain_job,
     result_file,
     skipped,
     unreadable,
@@ -67,6 +69,22 @@ def _changed(root: Path, base: str | None) -> dict[str, frozenset[int]]:
     return changes.changed_lines(root, changes.merge_base(root, base))
 
 
+def parse_needs(text: str | None) -> dict[str, str]:
+    """``toJSON(needs)`` of the report job as job -> result; a usage error when it is not."""
+    if text is None:
+        return {}
+    expected = "--needs: expected the JSON of ${{ toJSON(needs) }} (job -> {result: ...})"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise UsageError(expected) from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("result"), str) for v in data.values()
+    ):
+        raise UsageError(expected)
+    return {str(job): str(v["result"]) for job, v in data.items()}
+
+
 def _destination(summary: Path | None) -> Path | None:
     if summary is not None:
         return summary
@@ -80,6 +98,7 @@ def report_github(
     base: str | None,
     summary: Path | None,
     root: Path,
+    jobs: dict[str, str],
 ) -> int:
     if source is not None and not source.is_dir():
         raise UsageError(f"--from {source}: no such directory (expected the gates' JSON files)")
@@ -87,12 +106,12 @@ def report_github(
         if path is not None and not path.is_file():
             raise UsageError(f"--{gate} {path}: no such file (expected {result_file(gate)})")
     changed = _changed(root, base)
-    results: list[GateResult] = []
+    results: list[GateResult] = [plain_job(job, jobs[job]) for job in PLAIN_JOBS if job in jobs]
     problems: list[str] = []
     for gate in GATES:
         path = files.get(gate) or (source / result_file(gate) if source else None)
         if path is None or not path.is_file():
-            results.append(skipped(gate))
+            results.append(skipped(gate, jobs.get(gate)))
             continue
         try:
             results.append(_load(gate, path, root))
@@ -130,6 +149,12 @@ def report_github(
 )
 @click.option("--base", default=None, help="annotate lines changed since this ref first")
 @click.option(
+    "--needs",
+    default=None,
+    help="the JSON of ${{ toJSON(needs) }}: a gate job that failed before its result shows as"
+    " failed, not skipped, and the test shards' outcome is shown",
+)
+@click.option(
     "--summary",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -145,6 +170,7 @@ def github_command(
     ctx: click.Context,
     source: Path | None,
     base: str | None,
+    needs: str | None,
     summary: Path | None,
     validate_file: Path | None,
     coverage_file: Path | None,
@@ -164,4 +190,4 @@ def github_command(
         "verify": verify_file,
         "profile": profile_file,
     }
-    return report_github(source, named, base, summary, root)
+    return report_github(source, named, base, summary, root, parse_needs(needs))

@@ -54,9 +54,30 @@ class MalformedResult(ValueError):
     """A gate's JSON is not the shape its command writes; the message says what was expected."""
 
 
-def skipped(gate: str) -> GateResult:
-    """A gate whose job wrote nothing: it was switched off or skipped."""
+#: jobs of the reusable workflow that write no JSON but whose outcome the summary shows
+PLAIN_JOBS: tuple[str, ...] = ("tests",)
+
+
+def skipped(gate: str, job: str | None = None) -> GateResult:
+    """A gate whose job wrote nothing, told apart by the job's result when it is known.
+
+    ``job`` is the job's ``result`` from ``toJSON(needs)`` (``success``, ``failure``,
+    ``cancelled``, ``skipped``), or None when the caller did not say.
+    """
+    if job in ("failure", "cancelled"):
+        return GateResult(gate, "failed", f"the job ended in {job} before its result; see its log")
+    if job == "success":
+        return GateResult(gate, "skipped", "no result, although the job succeeded")
     return GateResult(gate, "skipped", "no result: the job was skipped or switched off")
+
+
+def plain_job(job: str, result: str) -> GateResult:
+    """A job that writes no JSON (the test shards): only whether it passed."""
+    if result == "success":
+        return GateResult(job, "passed", "every job passed")
+    if result == "skipped":
+        return GateResult(job, "skipped", "skipped")
+    return GateResult(job, "failed", f"ended in {result}; see its log")
 
 
 def unreadable(gate: str, why: str) -> GateResult:
