@@ -17,6 +17,7 @@ from pytest_piv.ghreport.model import (
     GateResult,
     MalformedResult,
     Table,
+    judged_by_job,
     plain_job,
     skipped,
 )
@@ -273,3 +274,21 @@ def test_the_test_shards_show_whether_every_one_passed() -> None:
     assert plain_job("tests", "success").status == "passed"
     assert plain_job("tests", "failure").status == "failed"
     assert plain_job("tests", "skipped").status == "skipped"
+
+
+def test_the_gate_job_decides_the_status_when_it_is_known() -> None:
+    regressed = read_result(
+        "bench",
+        {"machine": "main", "benchmarks": [{"name": "t", "verdict": "regressed", "change": None}]},
+    )
+    assert regressed.status == "failed"
+    # mode = "warn": the job passed, so the gate did
+    warned = judged_by_job(regressed, "success")
+    assert warned.status == "passed"
+    assert warned.headline.endswith("(the job passed)")
+    assert warned.annotations == regressed.annotations
+    # inconclusive = "fail": no regression in the JSON, yet the job failed
+    clean = read_result("bench", {"machine": "main", "benchmarks": []})
+    assert judged_by_job(clean, "failure").status == "failed"
+    assert judged_by_job(clean, None) == clean
+    assert judged_by_job(skipped("bench"), "failure").status == "skipped"

@@ -25,6 +25,7 @@ from pytest_piv.ghreport.model import (
     PLAIN_JOBS,
     GateResult,
     MalformedResult,
+    judged_by_job,
     plain_job,
     result_file,
     skipped,
@@ -114,7 +115,7 @@ def report_github(
             results.append(skipped(gate, jobs.get(gate)))
             continue
         try:
-            results.append(_load(gate, path, root))
+            results.append(judged_by_job(_load(gate, path, root), jobs.get(gate)))
         except MalformedResult as exc:
             problems.append(f"{path}: {exc}")
             results.append(unreadable(gate, f"{path.name} is unreadable: {exc}"))

@@ -82,3 +82,17 @@ def plain_job(job: str, result: str) -> GateResult:
 
 def unreadable(gate: str, why: str) -> GateResult:
     return GateResult(gate, "unreadable", why)
+
+
+def judged_by_job(result: GateResult, job: str | None) -> GateResult:
+    """The status the gate's own job reached, when known: its command applied the project's
+    settings (``mode = "warn"``, ``inconclusive = "fail"``...), so it decides; the JSON
+    still gives the details."""
+    if job is None or result.status not in ("passed", "failed"):
+        return result
+    failed = job in ("failure", "cancelled")
+    if failed == (result.status == "failed"):
+        return result
+    if failed:
+        return result._replace(status="failed", headline=f"{result.headline} (the job failed)")
+    return result._replace(status="passed", headline=f"{result.headline} (the job passed)")
