@@ -62,7 +62,7 @@ class _Out:
             self.add("", reserved=True)
             return
         shown = 0
-        if all(self.fits(line) for line in header) and self.fits("".join(header)):
+        if self.fits("\n".join(header)):
             for line in header:
                 self.add(line)
             for row in table.rows[:max_rows]:
