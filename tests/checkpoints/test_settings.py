@@ -68,7 +68,7 @@ def test_the_configured_preset_and_tag_apply_without_flags(repo: Path, piv: Piv)
     _pyproject(repo, 'preset = "quick"\ntag = false\n')
     code, _, err = piv("checkpoint", "-m", "configured")
     assert code == 0, err
-    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff-check=pass"
+    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff-check=skip"  # no .py changed
     assert git(repo, "tag", "-l", "piv/cp/*") == ""
 
 
@@ -76,7 +76,7 @@ def test_a_flag_overrides_the_configured_preset(repo: Path, piv: Piv) -> None:
     _pyproject(repo, 'preset = "tests"\n')
     code, _, err = piv("checkpoint", "-m", "flagged", "--preset", "quick")
     assert code == 0, err
-    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff-check=pass"
+    assert trailers(repo, "HEAD")["Piv-Validation"] == "ruff-check=skip"  # no .py changed
 
 
 def test_validate_false_skips_validation_but_still_scans_for_secrets(repo: Path, piv: Piv) -> None:

@@ -13,12 +13,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_piv.checkpoints.settings import DEFAULT_BUDGET_S
 from pytest_piv.errors import UsageError
 from pytest_piv.report.text import printable
 from pytest_piv.tools import ToolMissingError, run_tool
 from pytest_piv.validate.findings import Finding
 
-DEFAULT_BUDGET_S = 600.0
 #: findings listed under a failed step; the rest are counted
 SHOWN_FINDINGS = 10
 #: ``piv validate``'s own exit codes: usage error, a tool missing
