@@ -292,3 +292,17 @@ def test_the_gate_job_decides_the_status_when_it_is_known() -> None:
     assert judged_by_job(clean, "failure").status == "failed"
     assert judged_by_job(clean, None) == clean
     assert judged_by_job(skipped("bench"), "failure").status == "skipped"
+
+
+def test_a_single_finding_is_not_counted_in_the_plural() -> None:
+    data = {
+        "exit_code": 1,
+        "preset": "minimal",
+        "steps": [
+            {"name": "ruff-check", "verdict": "fail", "seconds": 0.1, "detail": "", "findings": [
+                {"path": "a.py", "line": 1, "col": 1, "code": "F401", "message": "unused"}
+            ]}
+        ],
+    }  # fmt: skip
+    result = read_result("validate", data)
+    assert result.headline == "preset minimal: 1 step, 1 not passed, 1 finding"

@@ -32,7 +32,7 @@ from pytest_piv.ghreport.model import (
     unreadable,
 )
 from pytest_piv.ghreport.summary import SUMMARY_CAP, render
-from pytest_piv.report.text import printable
+from pytest_piv.report.text import counted, printable
 
 GATE_FAILED = 1
 
@@ -131,7 +131,7 @@ def report_github(
     for line in commands(shown):
         click.echo(line)
     click.echo(
-        f"piv report: {len(shown)} annotations, {len(rest)} more in the summary"
+        f"piv report: {counted(len(shown), 'annotation')}, {len(rest)} more in the summary"
         + (f" ({target})" if target is not None else ""),
         err=True,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pytest_piv.ghreport.model import Annotation, GateResult, Kind, MalformedResult, Status, Table
+from pytest_piv.report.text import counted
 
 #: the command whose ``--json`` output each gate's file holds
 SOURCES = {
@@ -88,8 +89,8 @@ def validate_result(data: object) -> GateResult:
     exit_code = top.get("exit_code")
     status: Status = "failed" if exit_code not in (0, None) or failed else "passed"
     headline = (
-        f"preset {_text(top.get('preset'))}: {len(steps)} steps, {len(failed)} not passed,"
-        f" {len(findings)} findings"
+        f"preset {_text(top.get('preset'))}: {counted(len(steps), 'step')},"
+        f" {len(failed)} not passed, {counted(len(findings), 'finding')}"
     )
     tables = [
         Table(
