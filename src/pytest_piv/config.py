@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from pytest_piv.baselines.settings import BenchSettings, parse_bench_table
+from pytest_piv.checkpoints.settings import CheckpointSettings, parse_checkpoint_table
 from pytest_piv.coverage.settings import (
     CoverageSettings,
     parse_coverage_table,
@@ -63,6 +64,7 @@ class PivConfig(NamedTuple):
     validate: ValidateSettings = ValidateSettings()
     origins: Mapping[str, str] = EMPTY_ORIGINS
     profile: ProfileSettings = ProfileSettings()
+    checkpoint: CheckpointSettings = CheckpointSettings()
 
     @property
     def roles(self) -> FileRoles:
@@ -83,6 +85,7 @@ class PivConfig(NamedTuple):
             **self.bench.values(),
             **self.validate.values(),
             **self.profile.values(),
+            **{f"checkpoint.{key}": value for key, value in self.checkpoint._asdict().items()},
         }
 
 
@@ -164,6 +167,8 @@ OPTIONS: tuple[Option, ...] = (
 )
 OPTIONS_BY_KEY = {o.key: o for o in OPTIONS}
 TABLES = {o.key.split(".")[0] for o in OPTIONS if "." in o.key}
+#: the tables with a parser of their own, read before the flat keys
+OWN_TABLES = ("bench", "checkpoint", "coverage", "gates", "profile", "validate")
 
 
 def _table_name(dotted: str) -> str:
@@ -193,7 +198,7 @@ def _flatten(table: Mapping[str, Any], origin: str) -> dict[str, object]:
         elif name in OPTIONS_BY_KEY:
             flat[name] = value
         else:
-            known = sorted({k.split(".")[0] for k in OPTIONS_BY_KEY})
+            known = sorted({k.split(".")[0] for k in OPTIONS_BY_KEY} | set(OWN_TABLES))
             raise ConfigError(
                 f"[tool.piv] {name}", value, "one of the keys " + ", ".join(known), origin
             )
@@ -325,6 +330,11 @@ def load_config(
     origins.update({f"validate.{key}": "pyproject.toml" for key in validate_table})
     origins.update({"gates": "pyproject.toml"} if gates_table else {})
     profile, profile_origins = _profile_settings(pyproject.pop("profile", None), env, flags)
+    checkpoint_table = pyproject.pop("checkpoint", {})
+    if not isinstance(checkpoint_table, Mapping):
+        raise ConfigError("[tool.piv] checkpoint", checkpoint_table, "a table", "pyproject.toml")
+    checkpoint = parse_checkpoint_table(checkpoint_table, "pyproject.toml")
+    origins.update({f"checkpoint.{key}": "pyproject.toml" for key in checkpoint_table})
 
     for key, value in _flatten(pyproject, "pyproject.toml").items():
         raw[key] = _parse(OPTIONS_BY_KEY[key], value, "pyproject.toml")
@@ -367,6 +377,7 @@ def load_config(
         validate=validate,
         origins={**origins, **bench_origins, **profile_origins},
         profile=profile,
+        checkpoint=checkpoint,
     )
 
 

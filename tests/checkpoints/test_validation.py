@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_piv.checkpoints.validation import validate
+from pytest_piv.checkpoints.validation import Step, ValidationSummary, validate
 from pytest_piv.errors import UsageError
 from tests.checkpoints.conftest import Piv, git, trailers
 
@@ -38,6 +38,24 @@ def test_failing_tests_fail_the_validation_with_their_count(repo: Path, piv: Piv
     assert code == 1
     assert "  pytest-all: failed (1 finding" in err
     assert trailers(repo, "refs/piv/checkpoints/main/1")["Piv-Validation"] == "pytest-all=fail"
+
+
+def test_a_failed_validation_names_each_finding_under_its_step(repo: Path, piv: Piv) -> None:
+    _project(repo, "def test_a():\n    assert True\n\n\ndef test_b():\n    assert False\n")
+    code, _, err = piv("checkpoint", "--preset", "tests")
+    assert code == 1
+    lines = err.splitlines()
+    step = next(n for n, line in enumerate(lines) if line.startswith("piv:   pytest-all: failed"))
+    assert lines[step + 1].startswith("piv:     tests/test_a.py:")
+    assert "test_b" in lines[step + 1]
+
+
+def test_at_most_ten_findings_a_step_are_listed_and_the_rest_counted() -> None:
+    findings = tuple(f"a.py:{n}:1: E1 bad" for n in range(1, 14))
+    summary = ValidationSummary((Step("ruff-check", False, "13 findings", 0.1, findings=findings),))
+    lines = summary.lines()
+    assert lines[2:12] == [f"    a.py:{n}:1: E1 bad" for n in range(1, 11)]
+    assert lines[12] == "    ... and 3 more (piv validate --changed shows them all)"
 
 
 def test_a_validation_that_overruns_its_budget_is_stopped_and_fails(tmp_path: Path) -> None:

@@ -204,3 +204,16 @@ def test_base_judges_committed_changes_against_an_older_commit(shop: Repo) -> No
 def test_an_unknown_base_is_a_usage_error(shop: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(shop.path), "validate", "--base", "nope"]) == 2
     assert capsys.readouterr().err.startswith("piv: error: --base 'nope': not a commit of")
+
+
+def test_a_module_with_a_stub_beside_it_is_checked_through_its_stub_once(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "stubbed", PRESETS)
+    repo.write("src/shop/cart.pyi", "def subtotal(prices: list[int]) -> int: ...\n")
+    repo.commit("stub")
+    repo.write("src/shop/cart.py", "def subtotal(prices: list[int]) -> int:\n    return 0\n")
+    repo.write("src/shop/cart.pyi", "def subtotal(prices: list[int]) -> int: ...\n\n")
+    code, out = repo.piv("validate", "--preset", "types")
+    assert code == 0, out
+    assert "mypy  pass" in out

@@ -13,10 +13,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_piv.checkpoints.settings import DEFAULT_BUDGET_S
 from pytest_piv.errors import UsageError
+from pytest_piv.report.text import printable
 from pytest_piv.tools import ToolMissingError, run_tool
+from pytest_piv.validate.findings import Finding
 
-DEFAULT_BUDGET_S = 600.0
+#: findings listed under a failed step; the rest are counted
+SHOWN_FINDINGS = 10
 #: ``piv validate``'s own exit codes: usage error, a tool missing
 _USAGE, _MISSING = 2, 3
 
@@ -33,6 +37,8 @@ class Step:
 
     #: what ``piv validate`` said of the step: pass, fail, skip, timeout, missing, error
     state: str = ""
+    #: its findings, one ``path:line:col: code message`` line each
+    findings: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -65,6 +71,10 @@ class ValidationSummary:
         for step in self.steps:
             state = "ok" if step.ok else ("timed out" if step.timed_out else "failed")
             found.append(f"  {step.name}: {state} ({step.detail}, {step.seconds:.1f} s)")
+            found += [f"    {finding}" for finding in step.findings[:SHOWN_FINDINGS]]
+            if len(step.findings) > SHOWN_FINDINGS:
+                more = len(step.findings) - SHOWN_FINDINGS
+                found.append(f"    ... and {more} more (piv validate --changed shows them all)")
         return found
 
     def as_json(self) -> dict[str, object]:
@@ -113,6 +123,7 @@ def validate(
                 seconds=float(s["seconds"]),
                 timed_out=s["verdict"] == "timeout",
                 state=str(s["verdict"]),
+                findings=_findings(s),
             )
             for s in steps
         )
@@ -122,6 +133,21 @@ def validate(
 def _missing(message: str) -> ToolMissingError:
     """``piv validate``'s missing-tool line (``ruff is not installed ...``) as the error."""
     return ToolMissingError(message.split(" ", 1)[0] or "a validation tool")
+
+
+def _findings(step: dict[str, object]) -> tuple[str, ...]:
+    """The step's findings as ``piv validate`` prints them: ``path:line:col: code message``."""
+    findings = step.get("findings")
+    if not isinstance(findings, list):
+        return ()
+    rows = []
+    for row in findings:
+        try:
+            finding = Finding(**row) if isinstance(row, dict) else None
+        except TypeError:
+            finding = None
+        rows.append(printable(finding.render() if finding else row))
+    return tuple(rows)
 
 
 def _detail(step: dict[str, object]) -> str:

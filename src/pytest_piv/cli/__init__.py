@@ -43,6 +43,7 @@ COMMANDS = {
     "doctor": ("pytest_piv.cli.doctor", "doctor_command"),
     "init": ("pytest_piv.cli.init", "init_command"),
     "verify": ("pytest_piv.cli.verify", "verify_command"),
+    "report": ("pytest_piv.cli.report", "report_group"),
 }
 
 

@@ -15,7 +15,7 @@ from pytest_piv.checkpoints import flow, listing
 from pytest_piv.checkpoints import resume as resuming
 from pytest_piv.checkpoints import rollback as rolling
 from pytest_piv.checkpoints.model import SAFETY
-from pytest_piv.checkpoints.validation import DEFAULT_BUDGET_S
+from pytest_piv.checkpoints.settings import DEFAULT_BUDGET_S
 from pytest_piv.cli.context import echo_json, project_config
 from pytest_piv.errors import VcsError
 from pytest_piv.gitplumbing import open_repo
@@ -31,22 +31,28 @@ def _emit(lines: tuple[str, ...] | list[str], ok: bool) -> None:
 @click.option(
     "--no-validate",
     is_flag=True,
-    help="skip validation (the snapshot and the secret scan still run)",
+    help="skip validation (the snapshot and the secret scan still run; "
+    "[tool.piv.checkpoint] validate = false)",
 )
 @click.option(
     "--preset",
     default=None,
-    help="the `piv validate` preset (default: [tool.piv.validate] preset, else standard)",
+    help="the `piv validate` preset (default: [tool.piv.checkpoint] preset, else "
+    "[tool.piv.validate] preset, else standard)",
 )
 @click.option(
     "--budget",
     type=click.FloatRange(min=1),
-    default=DEFAULT_BUDGET_S,
-    show_default=True,
-    help="validation time budget in seconds",
+    default=None,
+    help=f"validation time budget in seconds (default: [tool.piv.checkpoint] budget, "
+    f"else {DEFAULT_BUDGET_S:g})",
 )
 @click.option("--wip", is_flag=True, help="commit onto wip/<branch>; HEAD and the index stay")
-@click.option("--no-tag", is_flag=True, help="do not tag the commit piv/cp/<branch>/<n>")
+@click.option(
+    "--no-tag",
+    is_flag=True,
+    help="do not tag the commit piv/cp/<branch>/<n> ([tool.piv.checkpoint] tag = false)",
+)
 @click.option(
     "--no-verify", is_flag=True, help="skip the project's pre-commit and commit-msg hooks"
 )
@@ -66,7 +72,7 @@ def checkpoint_group(
     message: str,
     no_validate: bool,
     preset: str | None,
-    budget: float,
+    budget: float | None,
     wip: bool,
     no_tag: bool,
     no_verify: bool,
@@ -82,8 +88,20 @@ def checkpoint_group(
     if ctx.invoked_subcommand is not None:
         return 0
     piv = project_config(ctx)
-    options = flow.Options(message, not no_validate, preset, budget, wip, not no_tag,
-                           not no_verify, piv.db, if_changed, on_phase, piv.roles)  # fmt: skip
+    configured = piv.checkpoint
+    options = flow.Options(
+        message,
+        configured.validate and not no_validate,
+        preset if preset is not None else configured.preset,
+        budget if budget is not None else configured.budget,
+        wip,
+        configured.tag and not no_tag,
+        not no_verify,
+        piv.db,
+        if_changed,
+        on_phase,
+        piv.roles,
+    )
     try:
         outcome = flow.run_checkpoint(piv.root, options)
     except VcsError as exc:  # git failed before the snapshot was taken

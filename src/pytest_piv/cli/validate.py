@@ -11,14 +11,11 @@ import click
 from pytest_piv import vcs
 from pytest_piv.cli.context import echo_json, project_config
 from pytest_piv.errors import UsageError
+from pytest_piv.report.text import counted
 from pytest_piv.validate.gates_baseline import read_baseline
 from pytest_piv.validate.project import Project, Target, project_python, select_files
 from pytest_piv.validate.runner import StepResult, exit_code, run_steps
 from pytest_piv.validate.steps import all_findings, plan
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _unstaged_notes(root: Path, selected: tuple[str, ...]) -> list[str]:
@@ -34,14 +31,14 @@ def _unstaged_notes(root: Path, selected: tuple[str, ...]) -> list[str]:
 def _echo_text(
     preset: str, target: Target, results: list[StepResult], seconds: float, notes: list[str]
 ) -> None:
-    scope = "all files" if target.all_files else _count(len(target.files), "file")
+    scope = "all files" if target.all_files else counted(len(target.files), "file")
     click.echo(f"piv validate: preset {preset} on {scope}")
     for note in notes:
         click.echo(f"piv validate: note: {note}")
     width = max((len(r.name) for r in results), default=0)
     for r in results:
         line = f"  {r.name:<{width}}  {r.verdict:<7} {r.seconds:6.2f}s  "
-        line += _count(len(r.findings), "finding")
+        line += counted(len(r.findings), "finding")
         click.echo(line + (f"  ({r.detail})" if r.detail else ""))
     for finding in all_findings(results):
         click.echo(finding.render())
@@ -52,7 +49,7 @@ def _echo_text(
         names = ", ".join(f"{r.name} ({r.verdict})" for r in failed)
         click.echo(f"piv validate: FAILED — {names} in {seconds:.2f}s")
     else:
-        click.echo(f"piv validate: passed — {_count(len(results), 'step')} in {seconds:.2f}s")
+        click.echo(f"piv validate: passed — {counted(len(results), 'step')} in {seconds:.2f}s")
 
 
 @click.command("validate")

@@ -54,7 +54,16 @@ def mypy_targets(project: Project) -> list[str]:
     importers = graph.reverse_closure(changed, target.settings.importer_depth)
     paths = {*target.python_files, *(graph.files[m] for m in importers if m in graph.files)}
     scope = mypy_scope(target.root)
-    return sorted(p for p in paths if scope.covers(p))
+    return sorted(p for p in _through_stubs(paths, target.root) if scope.covers(p))
+
+
+def _through_stubs(paths: set[str], root: Path) -> set[str]:
+    """A module with a stub beside it (``x.py`` and ``x.pyi``) is one module to mypy, known by
+    its stub: passing both is a "Duplicate module" error, so the stub stands for both."""
+    stubbed = {
+        p for p in paths if p.endswith(".py") and (f"{p}i" in paths or (root / f"{p}i").is_file())
+    }
+    return (paths - stubbed) | {f"{p}i" for p in stubbed}
 
 
 class MypyScope(NamedTuple):
