@@ -1,4 +1,4 @@
-"""Parsers of setting values that several settings tables share (pure).
+"""Parsers of setting values that several settings tables share, and counted nouns (pure).
 
 A flag reads the same in ``[tool.piv]``, ``[tool.piv.bench]`` and ``[tool.piv.profile]``,
 whether it comes from TOML, an environment variable or a command-line flag.
@@ -21,3 +21,8 @@ def parse_flag(value: object) -> bool:
     if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
         return value.lower() in _TRUE
     raise ValueError(value)
+
+
+def counted(n: int, word: str) -> str:
+    """``1 finding``, ``2 findings``: a count and its noun (plural with an ``s``)."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

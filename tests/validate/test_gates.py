@@ -120,7 +120,7 @@ def test_only_violations_that_are_new_or_worse_than_the_baseline_fail() -> None:
     after = file_measures(
         "a.py", "\n\n" + function(5, "old") + function(3, "same") + function(3, "new"), limits
     )
-    fresh = new_violations(after, {m.key: m.value for m in before}, "HEAD")
+    fresh = new_violations(after, {m.key: m.value for m in before}, "at HEAD")
     assert [m.finding.message for m in fresh] == [
         "function old is 5 lines long (max 2; 4 at HEAD)",
         "function new is 3 lines long (max 2)",

@@ -81,7 +81,7 @@ def test_errors_already_at_head_in_untouched_code_are_not_newly_reported(shop: R
     steps = data["steps"]
     assert isinstance(steps, list)
     assert (code, steps[0]["verdict"], steps[0]["findings"]) == (0, "pass", [])
-    assert "1 errors already at HEAD not reported" in str(steps[0]["detail"])
+    assert "1 error already at HEAD not reported" in str(steps[0]["detail"])
 
     shop.write("src/shop/cart.py", SIGNATURE_CHANGE)
     code, out = shop.piv("validate", "--preset", "types")
@@ -102,7 +102,7 @@ def test_existing_gate_violations_are_a_baseline_and_only_new_ones_fail(shop: Re
     steps = data["steps"]
     assert isinstance(steps, list)
     assert (code, steps[0]["verdict"]) == (0, "pass")
-    assert steps[0]["detail"] == "1 existing violations not reported"
+    assert steps[0]["detail"] == "1 existing violation not reported"
 
     shop.write("src/shop/legacy.py", LONG + "\n\n" + LONG.replace("long_one", "long_two"))
     code, out = shop.piv("validate", "--preset", "gated")

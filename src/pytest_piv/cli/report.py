@@ -32,7 +32,8 @@ from pytest_piv.ghreport.model import (
     unreadable,
 )
 from pytest_piv.ghreport.summary import SUMMARY_CAP, render
-from pytest_piv.report.text import counted, printable
+from pytest_piv.report.text import printable
+from pytest_piv.values import counted
 
 GATE_FAILED = 1
 

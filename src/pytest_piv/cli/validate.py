@@ -11,11 +11,11 @@ import click
 from pytest_piv import vcs
 from pytest_piv.cli.context import echo_json, project_config
 from pytest_piv.errors import UsageError
-from pytest_piv.report.text import counted
 from pytest_piv.validate.gates_baseline import read_baseline
 from pytest_piv.validate.project import Project, Target, project_python, select_files
 from pytest_piv.validate.runner import StepResult, exit_code, run_steps
 from pytest_piv.validate.steps import all_findings, plan
+from pytest_piv.values import counted
 
 
 def _unstaged_notes(root: Path, selected: tuple[str, ...]) -> list[str]:

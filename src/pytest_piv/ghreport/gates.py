@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pytest_piv.ghreport.model import Annotation, GateResult, Kind, MalformedResult, Status, Table
-from pytest_piv.report.text import counted
+from pytest_piv.values import counted
 
 #: the command whose ``--json`` output each gate's file holds
 SOURCES = {

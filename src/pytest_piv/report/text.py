@@ -27,11 +27,6 @@ def _escape(code: int) -> str:
 _TABLE = {code: _escape(code) for code in (*_CONTROL, *_BIDI)}
 
 
-def counted(n: int, word: str) -> str:
-    """``1 finding``, ``2 findings``: a count and its noun (plural with an ``s``)."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def printable(text: object) -> str:
     """``text`` with every control character replaced by a visible escape (one line)."""
     return str(text).translate(_TABLE)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pytest_piv.errors import PivError
-from pytest_piv.validate.gates import Measure
+from pytest_piv.validate.gates import Measure, new_violations
 
 FORMAT_VERSION = 1
 
@@ -79,9 +79,9 @@ def render_baseline(recorded: Recorded) -> str:
     return f'{{\n  "format": {FORMAT_VERSION},\n  "violations": {violations}\n}}\n'
 
 
-def not_recorded(current: Iterable[Measure], recorded: Recorded) -> list[Measure]:
-    """The measures that the baseline does not have, or that grew past it."""
-    return [m for m in current if m.key not in recorded or m.value > recorded[m.key]]
+def not_recorded(current: Iterable[Measure], recorded: Recorded, name: str) -> list[Measure]:
+    """The measures that the baseline file ``name`` does not have, or that grew past it."""
+    return new_violations(current, recorded, f"in {name}")
 
 
 class Update(NamedTuple):
@@ -100,7 +100,7 @@ def ratchet(old: Recorded | None, current: Iterable[Measure]) -> Update:
     recorded = {m.key: m.value for m in measures}
     if old is None:
         return Update(recorded, [], 0, 0)
-    new = not_recorded(measures, old)
+    new = new_violations(measures, old, "in the baseline")
     fixed = len(set(old) - set(recorded))
     improved = sum(1 for key, value in recorded.items() if key in old and value < old[key])
     return Update(recorded, new, fixed, improved)

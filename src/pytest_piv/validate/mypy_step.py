@@ -31,6 +31,7 @@ from pytest_piv.tools import run_tool
 from pytest_piv.validate.findings import Finding, new_findings, parse_mypy
 from pytest_piv.validate.project import Project, Target, tool_command
 from pytest_piv.validate.runner import StepResult, Verdict, judged
+from pytest_piv.values import counted
 from pytest_piv.vcs import resolve_commit
 
 OUTPUT_FLAGS = (
@@ -249,7 +250,7 @@ def scoped_mypy(project: Project, budget: float) -> StepResult:
         fresh = new_findings(found, before)
         if len(fresh) < len(found):
             old = len(found) - len(fresh)
-            detail += f", {old} errors already at {target.base} not reported"
+            detail += f", {counted(old, 'error')} already at {target.base} not reported"
         found = fresh
     return StepResult("mypy", judged(bool(found)), _since(started), tuple(found), detail)
 

@@ -29,6 +29,7 @@ from pytest_piv.validate.mypy_step import project_mypy, scoped_mypy
 from pytest_piv.validate.project import Project, tool_command
 from pytest_piv.validate.runner import StepCall, StepResult, judged
 from pytest_piv.validate.settings import CustomStep
+from pytest_piv.values import counted
 
 RUFF_SUFFIXES = (".py", ".pyi", ".ipynb")
 #: files whose change can affect any test: the import graph cannot say which
@@ -135,7 +136,7 @@ def gate_violations(project: Project) -> tuple[list[Measure], str]:
     current += graph_measures(project.graph, modules, gates)
     recorded = None if gates.baseline is None else read_baseline(target.root / gates.baseline)
     if recorded is not None:
-        fresh = not_recorded(current, recorded)
+        fresh = not_recorded(current, recorded, str(gates.baseline))
         keys = {m.key for m in current}
         chosen = set(target.files) if not target.all_files else set(sources)
         fixed = sum(1 for k in recorded if k[1] in chosen and k not in keys)
@@ -145,9 +146,10 @@ def gate_violations(project: Project) -> tuple[list[Measure], str]:
         return fresh, ", ".join(notes)
     if not target.in_git:
         return current, ""
-    fresh = new_violations(current, _head_baseline(project, selected))
+    before = {m.key: m.value for m in _head_baseline(project, selected)}
+    fresh = new_violations(current, before, f"at {target.base}")
     old = len(current) - len(fresh)
-    return fresh, f"{old} existing violations not reported" if old else ""
+    return fresh, f"{counted(old, 'existing violation')} not reported" if old else ""
 
 
 def quality_gates(project: Project, budget: float) -> StepResult:
