@@ -18,8 +18,8 @@ from pytest_piv.profiling.flamegraph import render_svg
 from pytest_piv.profiling.memory import site_diff
 from pytest_piv.profiling.permissions import Host, probe_blocker, pyspy_blocker
 from pytest_piv.profiling.settings import parse_marker_limit, parse_profile_table
-from pytest_piv.profiling.units import parse_bytes, parse_seconds
 from pytest_piv.report import profile as report
+from pytest_piv.values import parse_bytes, parse_seconds
 
 PROGRAM = """\
 def leaf_{tag}(n):
