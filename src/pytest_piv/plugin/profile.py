@@ -9,8 +9,9 @@ it is profiled by ``PIV_PROFILE_DIR``, the run's directory.
 
 Memory: measured in-process with memray's ``Tracker`` around each test function
 (:mod:`pytest_piv.plugin.memory_probe`, in every worker); the controller judges the memory
-budgets, re-measures a test over its budget in a fresh process before it fails the run,
-keeps the per-test peaks in the store and the tables in ``report.json``.
+budgets, re-measures a test over its budget in a fresh process before it fails the run
+(and re-runs the session's tests once when the session's peak is over its budget), keeps
+the per-test peaks in the store and the tables in ``report.json``.
 
 A profiled run never feeds the benchmark gate (its timings are a profiler's).
 """
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -28,8 +28,16 @@ from typing import Any
 import pytest
 
 from pytest_piv.config import PivConfig
+from pytest_piv.plugin.session_rss import SESSION_ENV, WORKER_RSS, WorkerRss, maxrss_bytes
 from pytest_piv.profiling import permissions, pyspy, runs
-from pytest_piv.profiling.budgets import MemoryCheck, first_checks, settle, suspects
+from pytest_piv.profiling.budgets import (
+    SESSION,
+    MemoryCheck,
+    first_checks,
+    session_suspect,
+    settle,
+    suspects,
+)
 from pytest_piv.profiling.cpu import ProfileFormatError
 from pytest_piv.profiling.launch import DIR_ENV, profiled_run
 from pytest_piv.profiling.memory import MemProfile, SiteTotal, merge
@@ -105,12 +113,6 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
 SKIPPED_KEY = pytest.StashKey[dict[str, str]]()
 
 
-def maxrss_bytes() -> int:
-    """This process's peak resident memory (``ru_maxrss``: kB on Linux, bytes on macOS)."""
-    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(value if sys.platform == "darwin" else value * 1024)
-
-
 def _sites(rows: list[list[Any]]) -> tuple[SiteTotal, ...]:
     return tuple(SiteTotal(str(f), str(p), int(ln), int(s), int(c)) for f, p, ln, s, c in rows)
 
@@ -135,6 +137,8 @@ class ProfilePlugin:
         self.mem = "memory" in active
         self.skipped = skipped
         self.tests: dict[str, dict[str, Any]] = {}
+        #: every test that ran, in order (a session over its budget re-runs them)
+        self.ran: dict[str, None] = {}
         self.worker_rss: list[int] = []
         self.data: dict[str, Any] = {}
         self.notes: list[str] = []
@@ -149,6 +153,7 @@ class ProfilePlugin:
         ]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.ran[report.nodeid] = None
         if report.when != "call":
             return
         for name, value in report.user_properties:
@@ -162,7 +167,7 @@ class ProfilePlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        rss = getattr(node, "workeroutput", {}).get("piv_maxrss")
+        rss = getattr(node, "workeroutput", {}).get(WORKER_RSS)
         if isinstance(rss, int):
             self.worker_rss.append(rss)
 
@@ -214,9 +219,16 @@ class ProfilePlugin:
 
     def _judge(self, session_peak: int) -> list[MemoryCheck]:
         checks = first_checks(self.tests, self.settings, session_peak, self._baseline())
-        again = None
-        if suspects(checks) and self.settings.remeasure:
-            again = self._remeasure(suspects(checks))
+        if not self.settings.remeasure:
+            return settle(checks, None)
+        again: dict[str, dict[str, int]] = {}
+        if suspects(checks):
+            again.update(self._remeasure(suspects(checks)))
+        if session_suspect(checks):
+            # the whole session once more, with as many workers as it had
+            rerun = self._remeasure(list(self.ran), workers=len(self.worker_rss))
+            if SESSION in rerun:
+                again[SESSION] = rerun[SESSION]
         return settle(checks, again)
 
     def _grown_sites(
@@ -255,8 +267,10 @@ class ProfilePlugin:
             self.notes.append(f"{self.piv.db}: could not read the memory baseline ({exc})")
             return {}
 
-    def _remeasure(self, nodeids: list[str]) -> dict[str, dict[str, int]]:
-        """Each test's peak and leak in one fresh process (only this probe loaded)."""
+    def _remeasure(self, nodeids: list[str], *, workers: int = 0) -> dict[str, dict[str, int]]:
+        """Each test's peak and leak in one fresh process (only this probe loaded); with
+        ``workers`` (a session re-run under xdist) in that many workers, and the
+        session's peak under :data:`SESSION`."""
         with tempfile.TemporaryDirectory(prefix="piv-remeasure-") as scratch:
             out = Path(scratch) / "peaks.json"
             env = {
@@ -265,12 +279,17 @@ class ProfilePlugin:
                 if k not in ("PYTEST_ADDOPTS", ENV_DIR) and not k.startswith("PYTEST_XDIST_")
             }
             env["PIV_PROFILE_REMEASURE"] = str(out)
+            session = nodeids == list(self.ran)
+            if session:
+                env[SESSION_ENV] = "1"
             argv = [sys.executable, "-m", "pytest", "-p", "no:piv", "-p", "no:cacheprovider"]
             argv += ["-p", "pytest_piv.plugin.memory_probe", "-q", "--no-header"]
             if self.config.pluginmanager.hasplugin("xdist"):
-                argv += ["-p", "no:xdist"]
+                argv += ["-n", str(workers)] if workers else ["-p", "no:xdist"]
+            listed = Path(scratch) / "nodeids.txt"  # pytest reads @FILE one argument a line
+            listed.write_text("".join(f"{n}\n" for n in nodeids), encoding="utf-8")
             done = run_tool(
-                [*argv, *nodeids],
+                [*argv, f"@{listed}"],
                 cwd=self.config.invocation_params.dir,
                 env=env,
                 timeout=REMEASURE_TIMEOUT_S,
@@ -340,17 +359,6 @@ class ProfilePlugin:
         terminalreporter.section("piv profile", sep="-")
         for line in lines:
             terminalreporter.write_line(line.text, **line.markup)
-
-
-class WorkerRss:
-    """An xdist worker's half: send this process's peak resident memory to the controller."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self) -> None:
-        self.config.workeroutput["piv_maxrss"] = maxrss_bytes()  # type: ignore[attr-defined]
 
 
 def register(config: pytest.Config, piv: PivConfig) -> None:
