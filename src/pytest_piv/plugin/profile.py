@@ -22,7 +22,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -42,6 +44,7 @@ from pytest_piv.profiling.cpu import ProfileFormatError
 from pytest_piv.profiling.launch import DIR_ENV, profiled_run
 from pytest_piv.profiling.memory import MemProfile, SiteTotal, merge
 from pytest_piv.report import profile as report
+from pytest_piv.report.text import printable
 from pytest_piv.tools import run_tool
 
 ENV_DIR = DIR_ENV
@@ -67,10 +70,17 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
     if blocker is not None:
         config.stash[SKIPPED_KEY] = {"cpu": blocker}
         return None
+    carried = carry_plugins(config.invocation_params.plugins or ())
+    if isinstance(carried, str):
+        config.stash[SKIPPED_KEY] = {"cpu": carried}
+        return None
+    plugin_args, paths = carried
     run = runs.new_run(piv.root / piv.profile.dir)
     args = list(config.invocation_params.args)
-    command = [sys.executable, "-m", "pytest", *args]
+    command = [sys.executable, "-m", "pytest", *plugin_args, *args]
     env = {**os.environ, ENV_DIR: str(run)}
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join([*paths, *filter(None, [env.get("PYTHONPATH")])])
     cwd = config.invocation_params.dir
     try:
         code = pyspy.record(
@@ -111,6 +121,33 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
 
 
 SKIPPED_KEY = pytest.StashKey[dict[str, str]]()
+
+
+def carry_plugins(plugins: Sequence[object]) -> tuple[list[str], list[str]] | str:
+    """How the plugins given to ``pytest.main(plugins=[...])`` reach the profiled re-run
+    (a new process): each as ``-p NAME``, with the directory its module is imported from
+    on ``PYTHONPATH``; or, when one is an object no other process can receive, why not."""
+    args: list[str] = []
+    paths: list[str] = []
+    for plugin in plugins:
+        if isinstance(plugin, str):
+            args += ["-p", plugin]
+            continue
+        name = getattr(plugin, "__name__", "")
+        file = getattr(plugin, "__file__", None)
+        if not isinstance(plugin, ModuleType) or name == "__main__" or not file:
+            return (
+                f"pytest.main(plugins=[...]) was given {printable(repr(plugin))[:80]},"
+                " which the profiled re-run (a new process)"
+                " cannot receive (hint: pass a plugin module instead, or run piv profile cpu"
+                " -- python yourscript.py)"
+            )
+        root = Path(file).resolve().parent
+        for _ in range(name.count(".") + (Path(file).stem == "__init__")):
+            root = root.parent
+        args += ["-p", name]
+        paths.append(str(root))
+    return args, list(dict.fromkeys(paths))
 
 
 def _sites(rows: list[list[Any]]) -> tuple[SiteTotal, ...]:
