@@ -136,3 +136,17 @@ def test_without_remeasure_the_first_time_over_is_the_verdict(tmp_path: Path) ->
         cwd=tmp_path,
     )
     assert (check.verdict, check.remeasured) == ("over", None)
+
+
+def test_a_module_that_cannot_be_imported_fails_the_run_in_one_line(
+    prof_project: ProfProject,
+) -> None:
+    prof_project.configure(
+        'import_modules = ["no_such_module_here"]\nimport_runs = 1\n'
+        '\n[tool.piv.rgr]\nmode = "off"\n'
+    )
+    result = prof_project.run("--piv", "-k", "light")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["piv: import no_such_module_here failed: ModuleNotFoundError: *no_such_module_here*"]
+    )
