@@ -38,7 +38,11 @@ class ProfileSettings(NamedTuple):
 
     mode: ProfileMode = "off"
     dir: str = ".piv/profiles"
-    rate: int = 100
+    #: py-spy's samples per second. 50, not py-spy's 100: each sample pauses the program
+    #: (``blocking``), and at 100 Hz the pauses cost about 1.2x the run's wall time
+    #: (docs/profiling.md, "What it costs"); 50 Hz is still hundreds of samples for a
+    #: suite of a few seconds, with exact stacks
+    rate: int = 50
     top: int = 10
     max_memory: int | None = None
     test_max_memory: int | None = None
@@ -52,9 +56,9 @@ class ProfileSettings(NamedTuple):
     import_tolerance: float = 0.25
     py_spy: str = "py-spy"
     on_regression: bool = True
-    #: pause the profiled process at each sample (py-spy's default: exact stacks, about
-    #: 1.2x the run's wall time); false samples without pausing (``--nonblocking``: about
-    #: 1.0x, but a stack can be read mid-change)
+    #: pause the profiled process at each sample (py-spy's default: exact stacks); false
+    #: samples without pausing (``--nonblocking``: a little cheaper, but a stack can be
+    #: read mid-change)
     blocking: bool = True
 
     @property
