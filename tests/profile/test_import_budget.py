@@ -150,3 +150,11 @@ def test_a_module_that_cannot_be_imported_fails_the_run_in_one_line(
     result.stdout.fnmatch_lines(
         ["piv: import no_such_module_here failed: ModuleNotFoundError: *no_such_module_here*"]
     )
+
+
+def test_a_collect_only_run_times_no_import(prof_project: ProfProject) -> None:
+    _package(prof_project.path, 0.15)
+    _budget(prof_project, "100 ms")
+    result = prof_project.run("--piv", "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    assert "piv import time" not in result.stdout.str()

@@ -261,9 +261,9 @@ class ProfilePlugin:
         again: dict[str, dict[str, int]] = {}
         if suspects(checks):
             again.update(self._remeasure(suspects(checks)))
-        if session_suspect(checks):
+        if session_suspect(checks) and self.ran:
             # the whole session once more, with as many workers as it had
-            rerun = self._remeasure(list(self.ran), workers=len(self.worker_rss))
+            rerun = self._remeasure(list(self.ran), session=True, workers=len(self.worker_rss))
             if SESSION in rerun:
                 again[SESSION] = rerun[SESSION]
         return settle(checks, again)
@@ -304,10 +304,12 @@ class ProfilePlugin:
             self.notes.append(f"{self.piv.db}: could not read the memory baseline ({exc})")
             return {}
 
-    def _remeasure(self, nodeids: list[str], *, workers: int = 0) -> dict[str, dict[str, int]]:
-        """Each test's peak and leak in one fresh process (only this probe loaded); with
-        ``workers`` (a session re-run under xdist) in that many workers, and the
-        session's peak under :data:`SESSION`."""
+    def _remeasure(
+        self, nodeids: list[str], *, session: bool = False, workers: int = 0
+    ) -> dict[str, dict[str, int]]:
+        """Each test's peak and leak in one fresh process (only this probe loaded); for a
+        ``session``, also the session's peak under :data:`SESSION`, in as many xdist
+        ``workers`` as the session had."""
         with tempfile.TemporaryDirectory(prefix="piv-remeasure-") as scratch:
             out = Path(scratch) / "peaks.json"
             env = {
@@ -316,7 +318,6 @@ class ProfilePlugin:
                 if k not in ("PYTEST_ADDOPTS", ENV_DIR) and not k.startswith("PYTEST_XDIST_")
             }
             env["PIV_PROFILE_REMEASURE"] = str(out)
-            session = nodeids == list(self.ran)
             if session:
                 env[SESSION_ENV] = "1"
             argv = [sys.executable, "-m", "pytest", "-p", "no:piv", "-p", "no:cacheprovider"]
