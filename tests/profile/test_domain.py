@@ -17,9 +17,13 @@ from pytest_piv.profiling.cpu import CpuProfile, ProfileFormatError, parse_speed
 from pytest_piv.profiling.flamegraph import render_svg
 from pytest_piv.profiling.memory import site_diff
 from pytest_piv.profiling.permissions import Host, probe_blocker, pyspy_blocker
-from pytest_piv.profiling.settings import parse_marker_limit, parse_profile_table
-from pytest_piv.profiling.units import parse_bytes, parse_seconds
+from pytest_piv.profiling.settings import (
+    ProfileSettings,
+    parse_marker_limit,
+    parse_profile_table,
+)
 from pytest_piv.report import profile as report
+from pytest_piv.values import parse_bytes, parse_seconds
 
 PROGRAM = """\
 def leaf_{tag}(n):
@@ -43,11 +47,13 @@ for _ in range(3):
 """
 
 
-def _record(tmp_path: Path, tag: str, work: int, *, blocking: bool = True) -> CpuProfile:
+def _record(
+    tmp_path: Path, tag: str, work: int, *, blocking: bool = True, rate: int = 250
+) -> CpuProfile:
     script = tmp_path / f"prog_{tag}.py"
     script.write_text(PROGRAM.format(tag=tag, work=work), encoding="utf-8")
     out = tmp_path / tag
-    assert pyspy.record([sys.executable, str(script)], out, rate=250, blocking=blocking) == 0
+    assert pyspy.record([sys.executable, str(script)], out, rate=rate, blocking=blocking) == 0
     return pyspy.load(out)
 
 
@@ -111,6 +117,18 @@ def test_a_real_py_spy_recording_names_the_hot_leaf_first_by_own_time(tmp_path: 
     assert set(by_total) == {"<module>", "middle_a", "leaf_a"}
     assert by_total["middle_a"].own < by_total["middle_a"].total / 5
     assert profile.processes == 1
+    assert profile.samples > 10
+
+
+@pytest.mark.slow
+def test_at_the_default_rate_the_hot_leaf_is_named_first_and_its_caller_is_not_blamed(
+    tmp_path: Path,
+) -> None:
+    settings = ProfileSettings()
+    profile = _record(tmp_path, "d", 8_000_000, blocking=settings.blocking, rate=settings.rate)
+    spots = {h.name: h for h in profile.hotspots()}
+    assert profile.hotspots()[0].name == "leaf_d"
+    assert spots["middle_d"].own < spots["middle_d"].total / 20
     assert profile.samples > 10
 
 

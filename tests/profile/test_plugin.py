@@ -148,6 +148,26 @@ def test_a_test_over_budget_once_only_passes_after_its_re_measurement(
     assert prof_project.budgets() == {("test_once.py::test_big_the_first_time", "peak"): "flaky"}
 
 
+#: a test that holds about 200 MB of resident memory while it runs (every page written);
+#: ``ONCE`` only on its first run in this project (a re-measurement holds 1 MB)
+BIG = """\
+import pathlib
+
+
+def test_big():
+    seen = pathlib.Path(__file__).with_name("seen")
+    size = 1_000_000 if ONCE and seen.exists() else 200_000_000
+    seen.touch()
+    block = b"x" * size
+    assert len(block) == size
+"""
+
+
+def _session_project(prof_project: ProfProject, budget: str, *, once: bool) -> None:
+    prof_project.configure(f'max_memory = "{budget}"\n')
+    prof_project.write("test_big.py", f"ONCE = {once}\n" + BIG)
+
+
 @pytest.mark.slow
 @XDIST
 def test_the_session_budget_gates_the_peak_of_the_whole_run(
@@ -159,8 +179,47 @@ def test_the_session_budget_gates_the_peak_of_the_whole_run(
     result = prof_project.run("--piv-profile=mem", "-k", "light", *xdist)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["piv: the test session: session peak * is over the budget 5.0 MB*"]
+        [
+            "piv: the test session: session peak * (re-measured in a fresh process: *)"
+            " is over the budget 5.0 MB*"
+        ]
     )
+
+
+@pytest.mark.slow
+@XDIST
+def test_a_session_over_its_peak_budget_is_re_measured_and_fails_when_it_is_over_again(
+    prof_project: ProfProject, xdist: tuple[str, ...]
+) -> None:
+    _session_project(prof_project, "180 MB", once=False)
+    result = prof_project.run("--piv-profile=mem", "test_big.py", *xdist)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    (session,) = [b for b in prof_project.report()["budgets"] if b["kind"] == "session"]
+    assert session["verdict"] == "over"
+    assert session["remeasured"] > 180_000_000
+
+
+@pytest.mark.slow
+@XDIST
+def test_a_session_over_its_peak_budget_once_only_passes_after_its_re_measurement(
+    prof_project: ProfProject, xdist: tuple[str, ...]
+) -> None:
+    _session_project(prof_project, "180 MB", once=True)
+    result = prof_project.run("--piv-profile=mem", "test_big.py", *xdist)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["piv: the test session: session peak *once only; not failed"])
+    (session,) = [b for b in prof_project.report()["budgets"] if b["kind"] == "session"]
+    assert session["verdict"] == "flaky"
+    assert session["measured"] > 180_000_000 > session["remeasured"]
+
+
+@pytest.mark.slow
+def test_a_session_within_its_peak_budget_is_not_re_measured(prof_project: ProfProject) -> None:
+    _session_project(prof_project, "2 GB", once=False)
+    result = prof_project.run("--piv-profile=mem", "test_big.py")
+    assert result.ret == pytest.ExitCode.OK
+    (session,) = [b for b in prof_project.report()["budgets"] if b["kind"] == "session"]
+    assert (session["verdict"], session["remeasured"]) == ("ok", None)
 
 
 @pytest.mark.slow

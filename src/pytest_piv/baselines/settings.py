@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from pytest_piv.errors import ConfigError
-from pytest_piv.values import PERCENT, parse_flag
+from pytest_piv.values import format_percent, int_between, parse_flag, percent_between
 
 BenchMode = Literal["enforce", "warn", "off"]
 Inconclusive = Literal["fail", "pass"]
@@ -65,22 +65,8 @@ class BenchSettings(NamedTuple):
         }
 
 
-def format_percent(fraction: float) -> str:
-    """``0.1`` -> ``"10%"``; ``0.125`` -> ``"12.5%"``."""
-    return f"{fraction * 100:g}%"
-
-
-def parse_percent(value: object) -> float:
-    """``"10%"`` -> ``0.1``; anything else (a bare number included) is a ``ValueError``."""
-    if not isinstance(value, str):
-        raise ValueError(value)
-    match = PERCENT.match(value)
-    if match is None:
-        raise ValueError(value)
-    fraction = float(match.group(1)) / 100
-    if not 0 < fraction < 10:
-        raise ValueError(value)
-    return fraction
+#: a benchmark threshold: more than 0 %, less than 1000 %
+parse_percent = percent_between(0.0, 10.0, above_low=True, below_high=True)
 
 
 def _machine(value: object) -> str | None:
@@ -92,24 +78,6 @@ def _machine(value: object) -> str | None:
 def _alpha(value: object) -> float:
     number = float(value) if isinstance(value, str | int | float) else None
     if number is None or isinstance(value, bool) or not 0 < number < 0.5:
-        raise ValueError(value)
-    return number
-
-
-def _pairs(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(value)
-    number = int(value)
-    if not 2 <= number <= 100:
-        raise ValueError(value)
-    return number
-
-
-def _processes(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(value)
-    number = int(value)
-    if not 1 <= number <= 20:
         raise ValueError(value)
     return number
 
@@ -141,8 +109,8 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "machine": (_machine, "a non-empty one-line name for this machine"),
     "alpha": (_alpha, "a number between 0 and 0.5, such as 0.05"),
     "remeasure": (parse_flag, "true or false"),
-    "pairs": (_pairs, "a whole number of process pairs from 2 to 100"),
-    "baseline_processes": (_processes, "a whole number of processes from 1 to 20"),
+    "pairs": (int_between(2, 100), "a whole number of process pairs from 2 to 100"),
+    "baseline_processes": (int_between(1, 20), "a whole number of processes from 1 to 20"),
     "inconclusive": (_inconclusive, 'one of "fail", "pass"'),
     "escalation_budget": (_seconds, "a number of seconds from 0 (no escalation) to 3600"),
 }

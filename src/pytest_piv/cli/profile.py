@@ -12,7 +12,6 @@ Exit codes: 0 when the command succeeded, 1 when it failed, 2 usage error.
 from __future__ import annotations
 
 import os
-import platform
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,11 +82,21 @@ def _relative(path: Path, root: Path) -> str:
 @profile_group.command("cpu", context_settings={"ignore_unknown_options": True})
 @click.option("--rate", type=click.IntRange(1, 10_000), default=None, help="samples per second")
 @click.option("--top", type=click.IntRange(1, 1000), default=None, help="rows in each table")
+@click.option(
+    "--blocking/--nonblocking",
+    default=None,
+    help="pause the program at each sample (exact stacks) or not ([tool.piv.profile] blocking)",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def cpu_command(
-    ctx: click.Context, rate: int | None, top: int | None, as_json: bool, command: tuple[str, ...]
+    ctx: click.Context,
+    rate: int | None,
+    top: int | None,
+    blocking: bool | None,
+    as_json: bool,
+    command: tuple[str, ...],
 ) -> int:
     """Run COMMAND under py-spy (as its parent) and show where the time went."""
     root, run, piv = _start(ctx, command)
@@ -105,7 +114,7 @@ def cpu_command(
         tool=piv.profile.py_spy,
         cwd=root,
         env=env,
-        blocking=piv.profile.blocking,
+        blocking=piv.profile.blocking if blocking is None else blocking,
     )
     try:
         profile = pyspy.load(run)
@@ -228,49 +237,22 @@ def imports_command(
         raise UsageError(
             'no modules to time (hint: [tool.piv.profile] import_modules = ["yourpkg"])'
         )
-    from pytest_piv.profiling.imports import ImportCheck, ImportFailed, measure
-    from pytest_piv.store import connect
-    from pytest_piv.store.profile import import_baseline, record_import
+    from pytest_piv.profiling.imports import ImportFailed, judge_modules
 
-    machine = f"{platform.node()}/python{platform.python_version()}"
-    conn = connect(piv.db)
-    checks: list[ImportCheck] = []
     try:
-        for name in names:
-            try:
-                timed = measure(
-                    name, settings.import_runs, python=sys.executable, cwd=piv.root, top=5
-                )
-            except ImportFailed as exc:
-                raise UsageError(f"import {name} failed: {exc}") from None
-            baseline = import_baseline(conn, machine, name)
-            check = ImportCheck(
-                timed, settings.max_import_time, baseline, settings.import_tolerance
-            )
-            checks.append(check)
-            if not no_record:
-                record_import(conn, machine, name, timed.seconds, not check.failed)
-    finally:
-        conn.close()
-    if as_json:
-        echo_json(
-            [
-                {
-                    "module": c.measured.module,
-                    "seconds": c.measured.seconds,
-                    "runs": list(c.measured.runs),
-                    "limit": c.limit,
-                    "baseline": c.baseline,
-                    "verdict": "failed" if c.failed else "ok",
-                    "top": [{"module": r.name, "own": r.own} for r in c.measured.top],
-                    "message": c.message(),
-                }
-                for c in checks
-            ]
+        checks = judge_modules(
+            piv.db, names, settings, python=sys.executable, cwd=piv.root, record=not no_record
         )
+    except ImportFailed as exc:
+        raise UsageError(str(exc)) from None
+    if as_json:
+        from pytest_piv.profiling.imports import as_dict
+
+        echo_json([as_dict(c) for c in checks])
     else:
         for c in checks:
-            _echo(Line(f"piv: {c.message()}", {"red": True} if c.failed else {}))
+            markup = {"red": True} if c.failed else {"yellow": True} if c.verdict == "flaky" else {}
+            _echo(Line(f"piv: {c.message()}", markup))
     return COMMAND_FAILED if any(c.failed for c in checks) else 0
 
 
@@ -323,8 +305,8 @@ def diff_command(
 
 
 def _holds(report_data: dict[str, Any]) -> list[str]:
-    """What a kept run has: cpu, mem, budgets, diff."""
-    return [key for key in ("cpu", "mem", "budgets", "diff") if report_data.get(key)]
+    """What a kept run has: cpu, mem, budgets, imports, diff."""
+    return [key for key in ("cpu", "mem", "budgets", "imports", "diff") if report_data.get(key)]
 
 
 def echo_regression_profiles(

@@ -246,6 +246,14 @@ def pytest_configure(config: pytest.Config) -> None:
         register(config, piv_config)
     if not config.getoption("piv"):
         return
+    if piv_config.profile.import_modules and not hasattr(config, "workerinput"):
+        from pytest_piv.plugin.import_budget import ImportBudgetPlugin
+        from pytest_piv.profiling.launch import profiled_run
+
+        profiled_note = "the run is profiled (its profiler may follow the timing processes)"
+        skipped = profiled_note if profiled_run() else None
+        gate = ImportBudgetPlugin(config, piv_config, skipped=skipped)
+        config.pluginmanager.register(gate, "piv-imports")
     if piv_config.coverage.enabled and not hasattr(config, "workerinput"):
         from pytest_piv.plugin.coverage import CoverageGatePlugin
 

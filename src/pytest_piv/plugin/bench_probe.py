@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_piv.baselines.settings import format_percent
 from pytest_piv.config import PivConfig
+from pytest_piv.values import format_percent
 
 FIXTURE = "benchmark"
 

@@ -7,6 +7,10 @@ saw to the test's report as the user property ``piv_memory``, which xdist carrie
 controller. Loaded on its own with ``-p pytest_piv.plugin.memory_probe`` and
 ``PIV_PROFILE_REMEASURE=<file>`` set, it is the fresh process a test over its memory
 budget is re-measured in: it writes ``{nodeid: {"peak": .., "leaked": ..}}`` to the file.
+With ``PIV_PROFILE_REMEASURE_SESSION=1`` too, it re-runs a whole session whose peak was
+over its budget: every process (xdist workers too) tracks its tests as the first run did,
+and the file gets the session's peak resident memory under :data:`SESSION` (summed over
+the workers, as the first run measured it).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from typing import Any
 import pytest
 
 from pytest_piv.errors import ConfigError
+from pytest_piv.plugin.session_rss import SESSION_ENV, WORKER_RSS, WorkerRss, maxrss_bytes
 from pytest_piv.profiling import memray_backend
+from pytest_piv.profiling.budgets import SESSION
 from pytest_piv.profiling.settings import parse_marker_limit
 
 REMEASURE_ENV = "PIV_PROFILE_REMEASURE"
@@ -40,9 +46,10 @@ def _rows(sites: Any) -> list[list[object]]:
 class MemoryTracker:
     """Track each test's memory; keep captures in ``captures``."""
 
-    def __init__(self, captures: Path, prefix: str) -> None:
+    def __init__(self, captures: Path, prefix: str, *, keep: bool = True) -> None:
         self.captures = captures
         self.prefix = prefix
+        self.keep = keep
         self.counter = itertools.count()
         self.seen: dict[str, dict[str, int]] = {}
         captures.mkdir(parents=True, exist_ok=True)
@@ -75,6 +82,8 @@ class MemoryTracker:
     def _keep(self, item: pytest.Item, capture: Path, limit: int | None) -> None:
         profile = memray_backend.read(capture)
         self.seen[item.nodeid] = {"peak": profile.peak, "leaked": profile.leaked}
+        if not self.keep:  # a re-measurement needs the figures only
+            capture.unlink(missing_ok=True)
         item.user_properties.append(
             (
                 PROPERTY,
@@ -99,23 +108,44 @@ def _tracked(runtest: Callable[[], None], capture: Path) -> Callable[[], None]:
 
 
 class _Remeasure:
-    """The fresh process of a re-measurement: write what each test peaked at."""
+    """The fresh process of a re-measurement: write what each test peaked at (and, for a
+    session, the session's peak)."""
 
-    def __init__(self, tracker: MemoryTracker, out: Path) -> None:
+    def __init__(self, tracker: MemoryTracker, out: Path, *, session: bool) -> None:
         self.tracker = tracker
         self.out = out
+        self.session = session
+        self.worker_rss: list[int] = []
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        rss = getattr(node, "workeroutput", {}).get(WORKER_RSS)
+        if isinstance(rss, int):
+            self.worker_rss.append(rss)
+
+    @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
-        self.out.write_text(json.dumps(self.tracker.seen), encoding="utf-8")
+        seen: dict[str, dict[str, int]] = dict(self.tracker.seen)
+        if self.session:
+            peak = sum(self.worker_rss) if self.worker_rss else maxrss_bytes()
+            seen[SESSION] = {"peak": peak, "leaked": 0}
+        self.out.write_text(json.dumps(seen), encoding="utf-8")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Only when this module is loaded on its own, as the re-measuring process."""
     out = os.environ.get(REMEASURE_ENV)
-    if not out or hasattr(config, "workerinput"):
+    worker = hasattr(config, "workerinput")
+    session = bool(os.environ.get(SESSION_ENV))
+    if not out or (worker and not session):
         return
     config.addinivalue_line("markers", "piv_memory(limit): this test's memory budget")
     scratch = Path(tempfile.mkdtemp(prefix="piv-remeasure-"))
-    tracker = MemoryTracker(scratch, "remeasure")
+    prefix = str(getattr(config, "workerinput", {}).get("workerid", "remeasure"))
+    tracker = MemoryTracker(scratch, prefix, keep=False)
     config.pluginmanager.register(tracker, "piv-memory-remeasure")
-    config.pluginmanager.register(_Remeasure(tracker, Path(out)), "piv-memory-remeasure-out")
+    if worker:
+        config.pluginmanager.register(WorkerRss(config), "piv-memory-remeasure-worker")
+        return
+    remeasure = _Remeasure(tracker, Path(out), session=session)
+    config.pluginmanager.register(remeasure, "piv-memory-remeasure-out")

@@ -9,8 +9,9 @@ it is profiled by ``PIV_PROFILE_DIR``, the run's directory.
 
 Memory: measured in-process with memray's ``Tracker`` around each test function
 (:mod:`pytest_piv.plugin.memory_probe`, in every worker); the controller judges the memory
-budgets, re-measures a test over its budget in a fresh process before it fails the run,
-keeps the per-test peaks in the store and the tables in ``report.json``.
+budgets, re-measures a test over its budget in a fresh process before it fails the run
+(and re-runs the session's tests once when the session's peak is over its budget), keeps
+the per-test peaks in the store and the tables in ``report.json``.
 
 A profiled run never feeds the benchmark gate (its timings are a profiler's).
 """
@@ -19,21 +20,31 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from pytest_piv.config import PivConfig
+from pytest_piv.plugin.session_rss import SESSION_ENV, WORKER_RSS, WorkerRss, maxrss_bytes
 from pytest_piv.profiling import permissions, pyspy, runs
-from pytest_piv.profiling.budgets import MemoryCheck, first_checks, settle, suspects
+from pytest_piv.profiling.budgets import (
+    SESSION,
+    MemoryCheck,
+    first_checks,
+    session_suspect,
+    settle,
+    suspects,
+)
 from pytest_piv.profiling.cpu import ProfileFormatError
 from pytest_piv.profiling.launch import DIR_ENV, profiled_run
 from pytest_piv.profiling.memory import MemProfile, SiteTotal, merge
 from pytest_piv.report import profile as report
+from pytest_piv.report.text import printable
 from pytest_piv.tools import run_tool
 
 ENV_DIR = DIR_ENV
@@ -59,10 +70,17 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
     if blocker is not None:
         config.stash[SKIPPED_KEY] = {"cpu": blocker}
         return None
+    carried = carry_plugins(config.invocation_params.plugins or ())
+    if isinstance(carried, str):
+        config.stash[SKIPPED_KEY] = {"cpu": carried}
+        return None
+    plugin_args, paths = carried
     run = runs.new_run(piv.root / piv.profile.dir)
     args = list(config.invocation_params.args)
-    command = [sys.executable, "-m", "pytest", *args]
+    command = [sys.executable, "-m", "pytest", *plugin_args, *args]
     env = {**os.environ, ENV_DIR: str(run)}
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join([*paths, *filter(None, [env.get("PYTHONPATH")])])
     cwd = config.invocation_params.dir
     try:
         code = pyspy.record(
@@ -105,10 +123,31 @@ def run_under_pyspy(config: pytest.Config, piv: PivConfig) -> int | None:
 SKIPPED_KEY = pytest.StashKey[dict[str, str]]()
 
 
-def maxrss_bytes() -> int:
-    """This process's peak resident memory (``ru_maxrss``: kB on Linux, bytes on macOS)."""
-    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(value if sys.platform == "darwin" else value * 1024)
+def carry_plugins(plugins: Sequence[object]) -> tuple[list[str], list[str]] | str:
+    """How the plugins given to ``pytest.main(plugins=[...])`` reach the profiled re-run
+    (a new process): each as ``-p NAME``, with the directory its module is imported from
+    on ``PYTHONPATH``; or, when one is an object no other process can receive, why not."""
+    args: list[str] = []
+    paths: list[str] = []
+    for plugin in plugins:
+        if isinstance(plugin, str):
+            args += ["-p", plugin]
+            continue
+        name = getattr(plugin, "__name__", "")
+        file = getattr(plugin, "__file__", None)
+        if not isinstance(plugin, ModuleType) or name == "__main__" or not file:
+            return (
+                f"pytest.main(plugins=[...]) was given {printable(repr(plugin))[:80]},"
+                " which the profiled re-run (a new process)"
+                " cannot receive (hint: pass a plugin module instead, or run piv profile cpu"
+                " -- python yourscript.py)"
+            )
+        root = Path(file).resolve().parent
+        for _ in range(name.count(".") + (Path(file).stem == "__init__")):
+            root = root.parent
+        args += ["-p", name]
+        paths.append(str(root))
+    return args, list(dict.fromkeys(paths))
 
 
 def _sites(rows: list[list[Any]]) -> tuple[SiteTotal, ...]:
@@ -135,6 +174,8 @@ class ProfilePlugin:
         self.mem = "memory" in active
         self.skipped = skipped
         self.tests: dict[str, dict[str, Any]] = {}
+        #: every test that ran, in order (a session over its budget re-runs them)
+        self.ran: dict[str, None] = {}
         self.worker_rss: list[int] = []
         self.data: dict[str, Any] = {}
         self.notes: list[str] = []
@@ -149,6 +190,7 @@ class ProfilePlugin:
         ]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.ran[report.nodeid] = None
         if report.when != "call":
             return
         for name, value in report.user_properties:
@@ -162,7 +204,7 @@ class ProfilePlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        rss = getattr(node, "workeroutput", {}).get("piv_maxrss")
+        rss = getattr(node, "workeroutput", {}).get(WORKER_RSS)
         if isinstance(rss, int):
             self.worker_rss.append(rss)
 
@@ -214,9 +256,16 @@ class ProfilePlugin:
 
     def _judge(self, session_peak: int) -> list[MemoryCheck]:
         checks = first_checks(self.tests, self.settings, session_peak, self._baseline())
-        again = None
-        if suspects(checks) and self.settings.remeasure:
-            again = self._remeasure(suspects(checks))
+        if not self.settings.remeasure:
+            return settle(checks, None)
+        again: dict[str, dict[str, int]] = {}
+        if suspects(checks):
+            again.update(self._remeasure(suspects(checks)))
+        if session_suspect(checks) and self.ran:
+            # the whole session once more, with as many workers as it had
+            rerun = self._remeasure(list(self.ran), session=True, workers=len(self.worker_rss))
+            if SESSION in rerun:
+                again[SESSION] = rerun[SESSION]
         return settle(checks, again)
 
     def _grown_sites(
@@ -255,8 +304,12 @@ class ProfilePlugin:
             self.notes.append(f"{self.piv.db}: could not read the memory baseline ({exc})")
             return {}
 
-    def _remeasure(self, nodeids: list[str]) -> dict[str, dict[str, int]]:
-        """Each test's peak and leak in one fresh process (only this probe loaded)."""
+    def _remeasure(
+        self, nodeids: list[str], *, session: bool = False, workers: int = 0
+    ) -> dict[str, dict[str, int]]:
+        """Each test's peak and leak in one fresh process (only this probe loaded); for a
+        ``session``, also the session's peak under :data:`SESSION`, in as many xdist
+        ``workers`` as the session had."""
         with tempfile.TemporaryDirectory(prefix="piv-remeasure-") as scratch:
             out = Path(scratch) / "peaks.json"
             env = {
@@ -265,12 +318,16 @@ class ProfilePlugin:
                 if k not in ("PYTEST_ADDOPTS", ENV_DIR) and not k.startswith("PYTEST_XDIST_")
             }
             env["PIV_PROFILE_REMEASURE"] = str(out)
+            if session:
+                env[SESSION_ENV] = "1"
             argv = [sys.executable, "-m", "pytest", "-p", "no:piv", "-p", "no:cacheprovider"]
             argv += ["-p", "pytest_piv.plugin.memory_probe", "-q", "--no-header"]
             if self.config.pluginmanager.hasplugin("xdist"):
-                argv += ["-p", "no:xdist"]
+                argv += ["-n", str(workers)] if workers else ["-p", "no:xdist"]
+            listed = Path(scratch) / "nodeids.txt"  # pytest reads @FILE one argument a line
+            listed.write_text("".join(f"{n}\n" for n in nodeids), encoding="utf-8")
             done = run_tool(
-                [*argv, *nodeids],
+                [*argv, f"@{listed}"],
                 cwd=self.config.invocation_params.dir,
                 env=env,
                 timeout=REMEASURE_TIMEOUT_S,
@@ -340,17 +397,6 @@ class ProfilePlugin:
         terminalreporter.section("piv profile", sep="-")
         for line in lines:
             terminalreporter.write_line(line.text, **line.markup)
-
-
-class WorkerRss:
-    """An xdist worker's half: send this process's peak resident memory to the controller."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self) -> None:
-        self.config.workeroutput["piv_maxrss"] = maxrss_bytes()  # type: ignore[attr-defined]
 
 
 def register(config: pytest.Config, piv: PivConfig) -> None:

@@ -18,6 +18,8 @@ Kind = Literal["peak", "leak", "session", "growth"]
 #: a test's peak below this is never judged for growth (a few kB move with anything)
 GROWTH_FLOOR = 1_000_000
 Verdict = Literal["ok", "suspect", "over", "flaky"]
+#: the subject of the session peak budget (and its key in a re-measurement's results)
+SESSION = "the test session"
 
 
 def allowed(limit: int, tolerance: float) -> int:
@@ -95,8 +97,8 @@ def first_checks(
     """Every budget that applies, judged on the first measurements.
 
     ``tests`` maps a node id to its ``peak``, ``leaked`` and marker ``limit``; ``baseline``
-    to its last recorded peak (judged for growth when ``max_growth`` is set). The session
-    is not re-run: its first measurement is its verdict.
+    to its last recorded peak (judged for growth when ``max_growth`` is set). A session
+    over its budget is suspect too: the caller re-runs the session's tests once.
     """
     tol = settings.tolerance
     checks: list[MemoryCheck] = []
@@ -116,9 +118,9 @@ def first_checks(
         ):
             if found is not None:
                 checks.append(found)
-    whole = check("the test session", "session", session_peak, settings.max_memory, tol)
+    whole = check(SESSION, "session", session_peak, settings.max_memory, tol)
     if whole is not None:
-        checks.append(replace(whole, remeasured=whole.measured))
+        checks.append(whole)
     return checks
 
 
@@ -138,5 +140,10 @@ def settle(
 
 
 def suspects(checks: list[MemoryCheck]) -> list[str]:
-    """The tests to re-measure."""
-    return sorted({c.subject for c in checks if c.verdict == "suspect"})
+    """The tests to re-measure (each on its own)."""
+    return sorted({c.subject for c in checks if c.verdict == "suspect" and c.kind != "session"})
+
+
+def session_suspect(checks: list[MemoryCheck]) -> bool:
+    """Whether the session's peak waits for a re-run of the session's tests."""
+    return any(c.kind == "session" and c.verdict == "suspect" for c in checks)

@@ -45,7 +45,7 @@ def record(
     command: Sequence[str],
     directory: Path,
     *,
-    rate: int = 100,
+    rate: int = 50,
     tool: str = "py-spy",
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,

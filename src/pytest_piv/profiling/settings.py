@@ -11,8 +11,15 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from pytest_piv.errors import ConfigError
-from pytest_piv.profiling.units import format_bytes, parse_bytes, parse_seconds
-from pytest_piv.values import PERCENT, parse_flag
+from pytest_piv.profiling.units import format_bytes
+from pytest_piv.values import (
+    format_percent,
+    int_between,
+    parse_bytes,
+    parse_flag,
+    parse_seconds,
+    percent_between,
+)
 
 ProfileMode = Literal["off", "cpu", "mem", "both"]
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -31,7 +38,11 @@ class ProfileSettings(NamedTuple):
 
     mode: ProfileMode = "off"
     dir: str = ".piv/profiles"
-    rate: int = 100
+    #: py-spy's samples per second. 50, not py-spy's 100: each sample pauses the program
+    #: (``blocking``), and at 100 Hz the pauses cost about 1.2x the run's wall time
+    #: (docs/profiling.md, "What it costs"); 50 Hz is still hundreds of samples for a
+    #: suite of a few seconds, with exact stacks
+    rate: int = 50
     top: int = 10
     max_memory: int | None = None
     test_max_memory: int | None = None
@@ -45,9 +56,9 @@ class ProfileSettings(NamedTuple):
     import_tolerance: float = 0.25
     py_spy: str = "py-spy"
     on_regression: bool = True
-    #: pause the profiled process at each sample (py-spy's default: exact stacks, about
-    #: 1.2x the run's wall time); false samples without pausing (``--nonblocking``: about
-    #: 1.0x, but a stack can be read mid-change)
+    #: pause the profiled process at each sample (py-spy's default: exact stacks); false
+    #: samples without pausing (``--nonblocking``: a little cheaper, but a stack can be
+    #: read mid-change)
     blocking: bool = True
 
     @property
@@ -72,15 +83,15 @@ class ProfileSettings(NamedTuple):
             "profile.max_memory": size(self.max_memory),
             "profile.test_max_memory": size(self.test_max_memory),
             "profile.max_leak": size(self.max_leak),
-            "profile.tolerance": f"{self.tolerance * 100:g}%",
+            "profile.tolerance": format_percent(self.tolerance),
             "profile.max_growth": None
             if self.max_growth is None
-            else f"{self.max_growth * 100:g}%",
+            else format_percent(self.max_growth),
             "profile.remeasure": self.remeasure,
             "profile.import_modules": list(self.import_modules),
             "profile.max_import_time": self.max_import_time,
             "profile.import_runs": self.import_runs,
-            "profile.import_tolerance": f"{self.import_tolerance * 100:g}%",
+            "profile.import_tolerance": format_percent(self.import_tolerance),
             "profile.py_spy": self.py_spy,
             "profile.on_regression": self.on_regression,
             "profile.blocking": self.blocking,
@@ -99,26 +110,7 @@ def _text(value: object) -> str:
     return value
 
 
-def _int_between(low: int, high: int) -> Callable[[object], int]:
-    def parse(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValueError(value)
-        number = int(value)
-        if not low <= number <= high:
-            raise ValueError(value)
-        return number
-
-    return parse
-
-
-def _tolerance(value: object) -> float:
-    match = PERCENT.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(value)
-    fraction = float(match.group(1)) / 100
-    if not 0 <= fraction <= 1:
-        raise ValueError(value)
-    return fraction
+_tolerance = percent_between(0.0, 1.0)
 
 
 def _modules(value: object) -> tuple[str, ...]:
@@ -135,8 +127,8 @@ _SIZE_EXPECTED = 'a size such as "100 MB" or "20 MiB"'
 _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "mode": (_mode, 'one of "off", "cpu", "mem", "both"'),
     "dir": (_text, "a directory path"),
-    "rate": (_int_between(1, 10_000), "a sampling rate in Hz from 1 to 10000"),
-    "top": (_int_between(1, 1000), "a whole number of rows from 1 to 1000"),
+    "rate": (int_between(1, 10_000), "a sampling rate in Hz from 1 to 10000"),
+    "top": (int_between(1, 1000), "a whole number of rows from 1 to 1000"),
     "max_memory": (parse_bytes, _SIZE_EXPECTED),
     "test_max_memory": (parse_bytes, _SIZE_EXPECTED),
     "max_leak": (parse_bytes, _SIZE_EXPECTED),
@@ -147,7 +139,7 @@ _KEYS: dict[str, tuple[Callable[[object], object], str]] = {
     "max_growth": (_tolerance, 'a percentage from 0% to 100%, such as "20%"'),
     "import_modules": (_modules, 'a list of dotted module names, such as ["yourpkg"]'),
     "max_import_time": (parse_seconds, 'a duration such as "0.3 s" or "300 ms"'),
-    "import_runs": (_int_between(1, 50), "a whole number of processes from 1 to 50"),
+    "import_runs": (int_between(1, 50), "a whole number of processes from 1 to 50"),
     "import_tolerance": (_tolerance, 'a percentage from 0% to 100%, such as "25%"'),
     "py_spy": (_text, "the py-spy executable: a name on PATH or a path"),
 }

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from pytest_piv.baselines.settings import format_percent
 from pytest_piv.baselines.verdicts import Comparison, Summary, Verdict
 from pytest_piv.report.rgr import Line
 from pytest_piv.report.text import markdown_code, markdown_text, printable
+from pytest_piv.values import format_percent
 
 ORDER = list(Verdict)
 COLOURS: dict[Verdict, dict[str, bool]] = {

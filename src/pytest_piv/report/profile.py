@@ -225,6 +225,7 @@ def terminal_lines(report: Mapping[str, Any], *, verbosity: int = 0) -> list[Lin
             continue
         markup = RED if verdict == "over" else YELLOW if verdict == "flaky" else NO_MARKUP
         lines.append(Line(f"piv: {budget['message']}", markup))
+    lines += import_lines(report.get("imports") or [], verbosity=verbosity)
     for nodeid, grown in sorted((report.get("grown_sites") or {}).items()):
         sites = ", ".join(
             f"{g['function']} {g['file']}:{g['line']} +{format_bytes(g['after'] - g['before'])}"
@@ -239,6 +240,18 @@ def terminal_lines(report: Mapping[str, Any], *, verbosity: int = 0) -> list[Lin
         )
     for name, path in sorted(report.get("artifacts", {}).items()):
         lines.append(Line(f"{name}: {path}", NO_MARKUP))
+    return lines
+
+
+def import_lines(imports: Sequence[Mapping[str, Any]], *, verbosity: int = 0) -> list[Line]:
+    """One line per module timed (``-q``: only those over or flaky)."""
+    lines = []
+    for row in imports:
+        verdict = row["verdict"]
+        if verdict == "ok" and verbosity < 0:
+            continue
+        markup = RED if verdict == "failed" else YELLOW if verdict == "flaky" else NO_MARKUP
+        lines.append(Line(f"piv: {row['message']}", markup))
     return lines
 
 
@@ -268,6 +281,11 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     if budgets:
         out += ["| budget | verdict |", "|---|---|"]
         out += [f"| {b['message'].replace('|', '/')} | **{b['verdict']}** |" for b in budgets]
+        out.append("")
+    imports = report.get("imports", [])
+    if imports:
+        out += ["| import time | verdict |", "|---|---|"]
+        out += [f"| {i['message'].replace('|', '/')} | **{i['verdict']}** |" for i in imports]
         out.append("")
     diff = report.get("diff")
     if diff:
