@@ -53,15 +53,16 @@ class ReachPlugin:
     def changed(self) -> dict[str, str | None]:
         """The test and source files that differ from what the ledger last saw."""
         tree = self.rgr.tree
-        files = self.rgr.ledger.files
+        seen: dict[str, tuple[str | None, str]] = {
+            row[0]: (row[1], row[2]) for row in self.rgr.start.rows.files
+        }
         out: dict[str, str | None] = {}
         for path, digest in tree.files.items():
-            rec = files.get(path)
-            if rec is None or rec.digest != digest:
+            if (path not in seen) or seen[path][0] != digest:
                 out[path] = tree.roles.get(path)
-        for path, rec in files.items():
-            if rec.digest is not None and path not in tree.files:
-                out[path] = rec.role
+        for path, (gone, role) in seen.items():
+            if gone is not None and path not in tree.files:
+                out[path] = role
         return out
 
     @pytest.hookimpl(trylast=True)
