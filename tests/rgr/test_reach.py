@@ -123,3 +123,22 @@ def test_under_xdist_every_test_runs_and_nothing_is_recorded(
     result.stdout.fnmatch_lines(["*2 passed*"])
     assert project.runs()[-1][1] == "full"
     assert _reach(project) == {}
+
+
+def test_the_reach_key_in_pyproject_turns_recording_on(plain_project: Project) -> None:
+    _two_modules(plain_project)
+    plain_project.append("pyproject.toml", '\n[tool.piv.rgr]\nreach = "record"\n')
+    assert plain_project.run().ret == 0
+    assert set(_reach(plain_project)) == {
+        "tests/test_cart.py::test_subtotal",
+        "tests/test_tax.py::test_rate",
+    }
+
+
+def test_a_bad_reach_value_is_a_one_line_usage_error(plain_project: Project) -> None:
+    plain_project.append("pyproject.toml", '\n[tool.piv.rgr]\nreach = "always"\n')
+    result = plain_project.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: piv: [[]tool.piv.rgr[]] reach = 'always' *expected one of *off*record*select*"]
+    )
