@@ -102,7 +102,7 @@ def test_a_red_test_is_run_again_after_any_source_change_until_it_passes(
         "\n\ndef test_double():\n    from shop.cart import double\n    assert double(2) == 4\n",
     )
     red = plain_project.run("--piv-rgr-reach=select")
-    red.stdout.fnmatch_lines(["piv: RED*", "*1 failed, 1 passed, 1 deselected*"])
+    red.stdout.fnmatch_lines(["piv: RED*", "*1 failed, 2 deselected*"])
     plain_project.append("src/shop/cart.py", "\n\ndef double(x):\n    return 2 * x\n")
     green = plain_project.run("--piv-rgr-reach=select")
     green.stdout.fnmatch_lines(["piv: GREEN*", "*2 passed, 1 deselected*"])
@@ -142,3 +142,26 @@ def test_a_bad_reach_value_is_a_one_line_usage_error(plain_project: Project) -> 
     result.stderr.fnmatch_lines(
         ["ERROR: piv: [[]tool.piv.rgr[]] reach = 'always' *expected one of *off*record*select*"]
     )
+
+
+def test_a_new_test_in_a_module_runs_alone_when_only_test_bodies_changed(
+    plain_project: Project,
+) -> None:
+    _two_modules(plain_project)
+    plain_project.append("tests/test_tax.py", "\n\ndef test_other():\n    assert True\n")
+    plain_project.commit("other")
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.append("tests/test_tax.py", "\n\ndef test_new():\n    assert rate() == 3\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    result.stdout.fnmatch_lines(["piv: RED*", "*1 failed, 3 deselected*"])
+    assert set(plain_project.last_run()) == {"tests/test_tax.py::test_new"}
+
+
+def test_a_helper_changed_in_a_test_module_runs_all_its_tests(plain_project: Project) -> None:
+    _two_modules(plain_project)
+    plain_project.append("tests/test_tax.py", "\n\ndef test_other():\n    assert True\n")
+    plain_project.commit("other")
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.append("tests/test_tax.py", "\n\nTWO = 2\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    result.stdout.fnmatch_lines(["*2 passed, 1 deselected*"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pytest_piv.rgr.digests import frame_digest
 from pytest_piv.rgr.reach import Reach, file_of, select_files, select_tests, should_record
 
 A = "tests/test_a.py::test_a"
@@ -111,3 +112,30 @@ def test_a_test_is_recorded_when_unknown_failing_or_its_module_changed() -> None
 def test_the_file_of_a_node_id_drops_the_test_and_its_parameters() -> None:
     assert file_of(A2) == "tests/test_a.py"
     assert file_of("tests/test_a.py") == "tests/test_a.py"
+
+
+def test_a_module_changed_only_in_test_bodies_selects_only_its_edited_tests() -> None:
+    edited = {"tests/test_a.py": frozenset({A2})}
+    selection = select_tests(COLLECTED, {"tests/test_a.py": "test"}, REACH, edited)
+    assert selection.tests == frozenset({A2})
+
+
+def test_an_edited_module_still_selects_its_tests_that_reach_a_changed_source() -> None:
+    edited = {"tests/test_a.py": frozenset({A2})}
+    changed = {"tests/test_a.py": "test", "src/pkg/a.py": "source"}
+    assert select_tests(COLLECTED, changed, REACH, edited).tests == frozenset({A, A2})
+
+
+def test_the_frame_of_a_test_module_leaves_its_test_functions_out() -> None:
+    base = "import x\n\n\ndef helper():\n    return 1\n\n\ndef test_a():\n    assert helper()\n"
+    body = base.replace("assert helper()", "assert helper() == 1")
+    added = base + "\n\nclass TestB:\n    def test_b(self):\n        pass\n"
+    decorated = base.replace("def test_a", "@pytest.mark.slow\ndef test_a")
+    fixture = base + "\n\nclass TestC:\n    value = 1\n\n    def test_c(self):\n        pass\n"
+    helper = base.replace("return 1", "return 2")
+    assert frame_digest(body) == frame_digest(base)
+    assert frame_digest(added) == frame_digest(base)
+    assert frame_digest(decorated) == frame_digest(base)  # the function's full digest tells
+    assert frame_digest(fixture) != frame_digest(base)  # a class attribute is shared
+    assert frame_digest(helper) != frame_digest(base)
+    assert frame_digest("def (") is None

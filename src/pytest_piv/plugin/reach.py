@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_piv.rgr.digests import frame_digest, function_digests, split_test_nodeid
 from pytest_piv.rgr.reach import Reach, Selection, select_tests, should_record
 from pytest_piv.store import reach as reach_store
+from pytest_piv.vcs import read_blob
 
 if TYPE_CHECKING:
     from pytest_piv.plugin.rgr import RgrPlugin
@@ -77,7 +79,8 @@ class ReachPlugin:
         self.changed_tests = frozenset(p for p, role in changed.items() if role == "test")
         if not self.select:
             return
-        self.selection = select_tests([i.nodeid for i in items], changed, self.known)
+        edited = self._edited(items, changed)
+        self.selection = select_tests([i.nodeid for i in items], changed, self.known, edited)
         chosen = self.selection.tests
         if chosen is None:
             return
@@ -87,6 +90,41 @@ class ReachPlugin:
             self.deselected = len(dropped)
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
+
+    def _edited(
+        self, items: list[pytest.Item], changed: dict[str, str | None]
+    ) -> dict[str, frozenset[str]]:
+        """For each changed test module whose change is only in its test functions, the
+        node ids of the functions added or changed (decorators count)."""
+        before = {row[0]: row[1] for row in self.rgr.start.rows.files}
+        by_module: dict[str, list[str]] = {}
+        for item in items:
+            by_module.setdefault(item.nodeid.split("::", 1)[0], []).append(item.nodeid)
+        edited: dict[str, frozenset[str]] = {}
+        for path, role in changed.items():
+            old_digest = before.get(path)
+            if role != "test" or path not in by_module or old_digest is None:
+                continue
+            old = read_blob(self.rgr.root, old_digest)
+            try:
+                new = (self.rgr.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if old is None:
+                continue
+            old_text = old.decode("utf-8", errors="replace")
+            old_frame = frame_digest(old_text)
+            if old_frame is None or old_frame != frame_digest(new):
+                continue
+            before_fn, after_fn = function_digests(old_text), function_digests(new)
+            edited[path] = frozenset(
+                nodeid
+                for nodeid in by_module[path]
+                if (q := split_test_nodeid(nodeid)[1]) not in before_fn
+                or q not in after_fn
+                or before_fn[q].full != after_fn[q].full
+            )
+        return edited
 
     def narrowed(self) -> bool:
         """True when this plugin's selection, and nothing else, deselected tests."""

@@ -13,7 +13,8 @@ The rules, safest first; ``None`` means "run every test":
   helper, ``pyproject.toml``...): every test, since no reach says who depends on it;
 - a changed source file that no recorded test reaches (a new module, one only imported):
   every test, since only a full run can say who runs it;
-- otherwise: the tests of the changed test modules, every test whose reach is unknown or
+- otherwise: the tests of the changed test modules (only the new and edited ones when
+  nothing but test bodies changed in a module), every test whose reach is unknown or
   was recorded while it failed (a failing test may be fixed by a file it never reached),
   and every test whose reach includes a changed source file. The others run nothing that
   changed: their outcome is inferred unchanged.
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
+
+from pytest_piv.rgr.model import EMPTY
 
 
 class Reach(NamedTuple):
@@ -57,12 +60,15 @@ def select_tests(
     collected: Iterable[str],
     changed: Mapping[str, str | None],
     reach: Mapping[str, Reach],
+    edited: Mapping[str, frozenset[str]] = EMPTY,
 ) -> Selection:
     """The tests of *collected* that the change can affect.
 
     *changed* maps each changed (added, modified or deleted) path to its role, ``"test"``
     or ``"source"``, or ``None`` for a file that decides how tests run (configuration);
-    *reach* maps node ids to their recorded reach.
+    *reach* maps node ids to their recorded reach; *edited* maps a changed test module
+    whose change is only in test bodies to the node ids whose body changed (or that are
+    new): only those of its tests are selected by the change (a module absent: all).
     """
     if not reach:
         return Selection(None, "no recorded reach")
@@ -82,7 +88,7 @@ def select_tests(
     chosen = frozenset(
         nodeid
         for nodeid in collected
-        if file_of(nodeid) in tests
+        if ((path := file_of(nodeid)) in tests and (path not in edited or nodeid in edited[path]))
         or (known := reach.get(nodeid)) is None
         or not known.passed
         or not known.files.isdisjoint(sources)
