@@ -109,6 +109,12 @@ def test_a_test_is_recorded_when_unknown_failing_or_its_module_changed() -> None
     assert not should_record(A, frozenset({"tests/test_b.py"}), REACH)
 
 
+def test_in_a_module_where_only_test_functions_changed_only_those_are_recorded() -> None:
+    edited = {"tests/test_a.py": frozenset({A2})}
+    assert should_record(A2, frozenset({"tests/test_a.py"}), REACH, edited)
+    assert not should_record(A, frozenset({"tests/test_a.py"}), REACH, edited)
+
+
 def test_the_file_of_a_node_id_drops_the_test_and_its_parameters() -> None:
     assert file_of(A2) == "tests/test_a.py"
     assert file_of("tests/test_a.py") == "tests/test_a.py"

@@ -47,6 +47,7 @@ class ReachPlugin:
         self.deselected = 0
         self.known: dict[str, Reach] = {}
         self.changed_tests: frozenset[str] = frozenset()
+        self.edited: dict[str, frozenset[str]] = {}
         self.recorded: dict[str, Reach] = {}
         self.failed: set[str] = set()
         self.calls: set[CodeType] = set()
@@ -77,10 +78,10 @@ class ReachPlugin:
             self.known = {}
         changed = self.changed()
         self.changed_tests = frozenset(p for p, role in changed.items() if role == "test")
+        self.edited = self._edited(items, changed)
         if not self.select:
             return
-        edited = self._edited(items, changed)
-        self.selection = select_tests([i.nodeid for i in items], changed, self.known, edited)
+        self.selection = select_tests([i.nodeid for i in items], changed, self.known, self.edited)
         chosen = self.selection.tests
         if chosen is None:
             return
@@ -149,7 +150,7 @@ class ReachPlugin:
         self, item: pytest.Item, nextitem: pytest.Item | None
     ) -> Generator[None, object, object]:
         record = sys.getprofile() is None and should_record(
-            item.nodeid, self.changed_tests, self.known
+            item.nodeid, self.changed_tests, self.known, self.edited
         )
         if not record:
             return (yield)

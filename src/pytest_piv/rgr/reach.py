@@ -115,8 +115,18 @@ def select_files(
     return [f for f in files if f in chosen or f not in by_file or f in changed]
 
 
-def should_record(nodeid: str, changed_tests: frozenset[str], reach: Mapping[str, Reach]) -> bool:
+def should_record(
+    nodeid: str,
+    changed_tests: frozenset[str],
+    reach: Mapping[str, Reach],
+    edited: Mapping[str, frozenset[str]] = EMPTY,
+) -> bool:
     """Whether a run records *nodeid*'s reach: it is unknown, was recorded while the test
-    failed, or the test's module changed since."""
+    failed, or the test changed since (its module, or just its function: *edited*)."""
     known = reach.get(nodeid)
-    return known is None or not known.passed or file_of(nodeid) in changed_tests
+    if known is None or not known.passed:
+        return True
+    path = file_of(nodeid)
+    if path not in changed_tests:
+        return False
+    return path not in edited or nodeid in edited[path]
