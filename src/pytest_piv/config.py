@@ -32,6 +32,7 @@ from pytest_piv.values import parse_flag
 
 RgrMode = Literal["enforce", "warn", "off"]
 RgrPolicy = Literal["strict", "standard", "lenient"]
+RgrReach = Literal["off", "record", "select"]
 
 DEFAULT_TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py")
 DEFAULT_EXCLUDE = (".*/**", "venv/**", "build/**", "dist/**", "node_modules/**")
@@ -48,6 +49,9 @@ class RgrConfig(NamedTuple):
     coverage: bool = False
     #: the warm-start snapshot and the listing cache beside the store
     cache: bool = True
+    #: per-test reach (the source files each test runs): off, record it, or also select
+    #: the tests a change can affect by it (``piv verify`` turns this on; see docs/reach.md)
+    reach: RgrReach = "off"
 
 
 class PivConfig(NamedTuple):
@@ -81,6 +85,7 @@ class PivConfig(NamedTuple):
             "rgr.policy": self.rgr.policy,
             "rgr.coverage": self.rgr.coverage,
             "rgr.cache": self.rgr.cache,
+            "rgr.reach": self.rgr.reach,
             **coverage_values(self.coverage),
             **self.bench.values(),
             **self.validate.values(),
@@ -164,6 +169,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("rgr.coverage", parse_flag, "true or false", "PIV_RGR_COVERAGE", "piv_rgr_coverage"),
     Option("rgr.cache", parse_flag, "true or false", "PIV_RGR_CACHE", None),
+    Option(
+        "rgr.reach",
+        _choice("off", "record", "select"),
+        _quoted("off", "record", "select"),
+        "PIV_RGR_REACH",
+        "piv_rgr_reach",
+    ),
 )
 OPTIONS_BY_KEY = {o.key: o for o in OPTIONS}
 TABLES = {o.key.split(".")[0] for o in OPTIONS if "." in o.key}
@@ -240,6 +252,7 @@ def default_layout(root: Path, testpaths: Sequence[str] = ()) -> dict[str, objec
         "rgr.policy": "standard",
         "rgr.coverage": False,
         "rgr.cache": True,
+        "rgr.reach": "off",
     }
 
 
@@ -371,6 +384,7 @@ def load_config(
             policy=raw["rgr.policy"],  # type: ignore[arg-type]
             coverage=bool(raw["rgr.coverage"]),
             cache=bool(raw["rgr.cache"]),
+            reach=raw["rgr.reach"],  # type: ignore[arg-type]
         ),
         coverage=coverage,
         bench=bench,

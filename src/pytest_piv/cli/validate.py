@@ -111,6 +111,7 @@ def validate_command(
         python=project_python(root, settings),
         in_git=in_git,
         base=base,
+        db=piv.db,
     )
     notes = _unstaged_notes(root, selected) if staged else []
     started = time.perf_counter()

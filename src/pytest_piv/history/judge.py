@@ -42,6 +42,8 @@ class StepResult(NamedTuple):
     seconds: float = 0.0
     cached: bool = False
     error: str | None = None
+    #: tests not run because they run nothing that changed (reach): inferred unchanged
+    inferred: int = 0
 
 
 class CommitRow(NamedTuple):
@@ -53,6 +55,9 @@ class CommitRow(NamedTuple):
     verdict: str  # ok, violation, not run, error
     revert_check: str | None
     problems: tuple[str, ...]
+    #: tests not run at this commit: they run no file it changed (recorded reach), so
+    #: their outcome is inferred unchanged, as the ledger's ``reach`` run records it
+    inferred: int = 0
 
 
 class TestStory(NamedTuple):
@@ -180,7 +185,15 @@ def _commit_row(
         reds += sum(1 for s in steps[:-1] for r in s.results.values() if r.verdict == _RED)
     verdict = "error" if main.error else ("violation" if problems else "ok")
     return CommitRow(
-        commit.sha, commit.subject, phase, reds, greens, verdict, revert_note, tuple(problems)
+        commit.sha,
+        commit.subject,
+        phase,
+        reds,
+        greens,
+        verdict,
+        revert_note,
+        tuple(problems),
+        main.inferred,
     )
 
 

@@ -239,6 +239,7 @@ def _run_step(
         "-q",
         "--no-header",
     ]
+    argv.append(f"--piv-rgr-reach={_reach_mode(step, commits)}")
     if settings.jobs > 1:
         argv += ["-n", str(settings.jobs)]
     argv += ["--", *step.only] if step.only else []
@@ -251,7 +252,7 @@ def _run_step(
         return _failed(
             step, f"pytest exit {done.returncode}, no run recorded: {' / '.join(tail)}", started
         )
-    phase, headline, results, violations = run
+    phase, headline, results, violations, inferred = run
     flaky = _rerun(tree, results, settings) if settings.rerun else ()
     return StepResult(
         step.kind,
@@ -263,7 +264,19 @@ def _run_step(
         violations,
         flaky,
         round(time.perf_counter() - started, 3),
+        inferred=inferred,
     )
+
+
+def _reach_mode(step: Step, commits: Mapping[str, Commit]) -> str:
+    """Select tests by their recorded reach, except where the run is already narrowed
+    (a test-only commit) or a file no reach covers changed (configuration): record only."""
+    commit = commits.get(step.sha)
+    if step.only or step.kind == StepKind.BASE or commit is None:
+        return "record"
+    if any(c.path.rsplit("/", 1)[-1] in CONFIG_FILES for c in commit.changes):
+        return "record"
+    return "select"
 
 
 def _failed(step: Step, why: str, started: float) -> StepResult:
@@ -297,7 +310,14 @@ def _last_run_id(db: Path) -> int:
 def _read_run(
     db: Path, before: int
 ) -> (
-    tuple[str | None, str | None, dict[str, TestResult], tuple[tuple[str | None, str], ...]] | None
+    tuple[
+        str | None,
+        str | None,
+        dict[str, TestResult],
+        tuple[tuple[str | None, str], ...],
+        int,
+    ]
+    | None
 ):
     if not db.exists():
         return None
@@ -311,7 +331,8 @@ def _read_run(
             for n, r in ledger.run_results(conn, run.id).items()
         }
         violations = tuple(ledger.run_violations(conn, run.id))
-    return run.phase, run.headline, results, violations
+    inferred = run.scope_detail.get("deselected", 0) if run.scope == "reach" else 0
+    return run.phase, run.headline, results, violations, int(str(inferred))
 
 
 _PROOF_VERDICTS = {"red": "failed", "green": "passed"}

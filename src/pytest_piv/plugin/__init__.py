@@ -57,6 +57,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="measure coverage for the RGR gate (changed lines no test executes) without --cov",
     )
     group.addoption(
+        "--piv-rgr-reach",
+        default=None,
+        choices=("off", "record", "select"),
+        help="record which source files each test runs (record), and run only the tests a "
+        "change can reach (select); piv verify turns this on",
+    )
+    group.addoption(
         "--piv-tests", default=None, metavar="GLOBS", help="comma-separated globs of test files"
     )
     group.addoption(
@@ -131,6 +138,7 @@ FLAG_NAMES = (
     "piv_rgr_mode",
     "piv_rgr_policy",
     "piv_rgr_coverage",
+    "piv_rgr_reach",
     "piv_tests",
     "piv_source",
     "piv_cov_fail_under",
@@ -270,6 +278,10 @@ def pytest_configure(config: pytest.Config) -> None:
             except PivError as exc:
                 raise _usage_error(exc) from None
             config.pluginmanager.register(plugin, "piv-rgr")
+            if piv_config.rgr.reach != "off":
+                from pytest_piv.plugin.reach import register as register_reach
+
+                register_reach(config, plugin, piv_config.rgr.reach)
     if piv_config.bench.mode != "off" and not profiled:
         from pytest_piv.plugin.bench_probe import BenchProbe
 

@@ -476,7 +476,14 @@ class RgrPlugin:
     # -- the end of the run ------------------------------------------------------------
 
     def _scope(self, session: pytest.Session) -> tuple[str, dict[str, object]]:
-        return run_scope(self.config, self.root, self.deselected)
+        scope, detail = run_scope(self.config, self.root, self.deselected)
+        if scope == "subset" and set(detail) == {"deselected"}:
+            from pytest_piv.plugin.reach import reach_scope
+
+            by_reach = reach_scope(self.config, self.deselected)
+            if by_reach is not None:  # the others run nothing that changed
+                return "reach", by_reach
+        return scope, detail
 
     def _complete(self, session: pytest.Session, exitstatus: int) -> bool:
         if self.interrupted or self.crashed:
@@ -536,7 +543,7 @@ class RgrPlugin:
     def _finish(self, session: pytest.Session, exitstatus: int) -> None:
         complete = self._complete(session, exitstatus)
         scope, detail = self._scope(session)
-        full_scope = scope == "full"
+        full_scope = scope in ("full", "reach")
         adopting = self.adopting and complete
         judged = list(self.observed.values())
         verdicts = [v for _, v in judged]

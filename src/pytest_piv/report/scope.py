@@ -14,6 +14,8 @@ def scope_text(scope: str, detail: Mapping[str, object]) -> str:
     """``full``, or ``subset: `` and what narrowed the run, in command-line words."""
     if scope == "full" or not detail:
         return scope
+    if scope == "reach":
+        return f"reach: {detail.get('deselected', 0)} deselected (they run nothing that changed)"
     parts: list[str] = []
     args = detail.get("args")
     if isinstance(args, list) and args:

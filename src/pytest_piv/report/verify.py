@@ -47,6 +47,11 @@ def terminal_lines(report: VerifyReport, spec: str) -> list[str]:
             )
             if c.revert_check:
                 lines.append(f"{'':<12}revert check: {printable(c.revert_check)}")
+            if c.inferred:
+                lines.append(
+                    f"{'':<12}{c.inferred} test(s) not run: they run no file this commit "
+                    "changed (recorded reach), outcome inferred unchanged"
+                )
     if report.tests:
         lines.append("tests added or changed:")
         for t in report.tests:

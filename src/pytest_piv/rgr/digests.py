@@ -58,6 +58,32 @@ def function_digests(source: str) -> dict[str, TestDigest]:
     return found
 
 
+def frame_digest(source: str) -> str | None:
+    """The digest of a test module without its test functions (and the test classes left
+    empty): equal for two versions when only test functions were added, removed or changed
+    (helpers, fixtures and module-level code all count). ``None`` when *source* does not
+    parse. Which test functions changed is :func:`function_digests`' full digest."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+    def keep(body: list[ast.stmt]) -> list[ast.stmt]:
+        kept: list[ast.stmt] = []
+        for node in body:
+            if isinstance(node, FunctionNode) and node.name.startswith("test"):
+                continue
+            if isinstance(node, ast.ClassDef):
+                node.body = keep(node.body)
+                if not node.body:
+                    continue
+            kept.append(node)
+        return kept
+
+    tree.body = keep(tree.body)
+    return _hash(ast.dump(tree, annotate_fields=False))
+
+
 def file_digest_fallback(source: str) -> TestDigest:
     """The digest of a test that cannot be found in its file's tree (e.g. a doctest)."""
     digest = _hash(source)

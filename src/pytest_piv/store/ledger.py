@@ -433,9 +433,10 @@ def finish_run(
 
 def _update_files(conn: sqlite3.Connection, end: RunEnd, rows: LedgerRows | None) -> None:
     """Record the files' digests; a subset run leaves source files as the last full run
-    saw them, so that the next full run judges their change against the whole suite."""
+    saw them, so that the next full run judges their change against the whole suite (a
+    run narrowed by reach is full here: every test that runs a changed file ran)."""
     files = rows.files if rows is not None else conn.execute("SELECT path, digest, role FROM files")
-    full = end.scope == "full"
+    full = end.scope in ("full", "reach")
     known = {row[0]: row[1] for row in files if full or row[2] != "source"}
     changed = [
         (path, digest, role, end.run_id)

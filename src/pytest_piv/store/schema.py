@@ -247,6 +247,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX import_times_by_module ON import_times (machine, module, id);
     """,
+    # 8: each test's reach: the source files it ran (newline-separated), the run that
+    # recorded it and whether the test passed there (pytest --piv-rgr-reach, piv verify)
+    """
+    CREATE TABLE reach (
+        nodeid TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        passed INTEGER NOT NULL,
+        files TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -76,6 +76,8 @@ class Target(NamedTuple):
     in_git: bool
     #: what existing findings are judged against: HEAD, or the base of a push
     base: str = "HEAD"
+    #: the store, where each test's recorded reach is (None: not known)
+    db: Path | None = None
 
     @property
     def python_files(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from functools import partial
 
 from pytest_piv import vcs
 from pytest_piv.paths import matches_any
+from pytest_piv.rgr.reach import Reach, select_files
 from pytest_piv.tools import ToolResult, run_tool
 from pytest_piv.validate.findings import (
     Finding,
@@ -27,6 +28,7 @@ from pytest_piv.validate.gates_baseline import not_recorded, read_baseline
 from pytest_piv.validate.imports import link, parse_modules
 from pytest_piv.validate.mypy_step import project_mypy, scoped_mypy
 from pytest_piv.validate.project import Project, tool_command
+from pytest_piv.validate.reach_map import recorded_reach
 from pytest_piv.validate.runner import StepCall, StepResult, judged
 from pytest_piv.validate.settings import CustomStep
 from pytest_piv.values import counted
@@ -191,6 +193,25 @@ def affected_tests(project: Project) -> list[str] | None:
     return sorted(t for t in tests if (target.root / t).is_file())
 
 
+def reach_affected(project: Project, reach: Mapping[str, Reach]) -> list[str] | None:
+    """The test files a change can affect, from each test's recorded reach (see
+    :mod:`pytest_piv.rgr.reach`); None means all of them."""
+    target = project.target
+    roles = target.roles
+    changed: dict[str, str | None] = {}
+    for path in (*target.files, *target.deleted):
+        role = roles.role(path)
+        if role is not None or path.rsplit("/", 1)[-1] in UNTRACEABLE:
+            changed[path] = role
+    tests = [
+        p
+        for p in project.python_paths
+        if roles.role(p) == "test" and _is_test_module(p.rsplit("/", 1)[-1])
+    ]
+    files = select_files(tests, changed, reach)
+    return None if files is None else [f for f in files if (target.root / f).is_file()]
+
+
 def _is_test_module(name: str) -> bool:
     return name.startswith("test_") or name.endswith("_test.py")
 
@@ -221,9 +242,15 @@ def _pytest(project: Project, budget: float, name: str, files: list[str]) -> Ste
 def pytest_affected(project: Project, budget: float) -> StepResult:
     if not project.target.files and not project.target.deleted and not project.target.all_files:
         return StepResult("pytest", "skip", 0.0, (), "no file selected")
-    files = None if project.target.all_files else affected_tests(project)
+    target = project.target
+    if target.all_files:
+        return _pytest(project, budget, "pytest", [])
+    roles = target.roles
+    reach = recorded_reach(target.root, target.db, lambda p: roles.role(p) == "source")
+    files = reach_affected(project, reach) if reach else affected_tests(project)
     if files == []:
-        return StepResult("pytest", "skip", 0.0, (), "no test imports the changed files")
+        what = "reaches" if reach else "imports"
+        return StepResult("pytest", "skip", 0.0, (), f"no test {what} the changed files")
     return _pytest(project, budget, "pytest", files or [])
 
 

@@ -1,0 +1,193 @@
+"""Per-test reach: record which source files each test runs, and run only the tests a
+change can affect (``rgr.reach = "record"`` / ``"select"``, registered as ``piv-reach``).
+
+Recording uses :func:`sys.setprofile` for the tests whose reach is unknown, was recorded
+while they failed, or whose module changed: each Python call's code object is kept, and
+mapped to its file once, after the test. On Python 3.11 any profile or trace function
+slows every call (the interpreter leaves its fast path), so only those tests pay; the
+others run at full speed. Calls made in other threads are not seen.
+
+Selection compares the tree with what the ledger last saw (:mod:`pytest_piv.rgr.reach`
+has the rules) and deselects the tests that run nothing that changed. The ledger records
+such a run with scope ``reach``: like a full run, it judges a refactor and records the
+source files, since every test that runs a changed file ran; unlike a full run, it forgets
+no test it did not see. Under xdist the workers collect, so nothing is selected there
+(the whole suite runs) and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import sys
+from collections.abc import Generator
+from pathlib import Path
+from types import CodeType, FrameType
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_piv.rgr.digests import frame_digest, function_digests, split_test_nodeid
+from pytest_piv.rgr.reach import Reach, Selection, select_tests, should_record
+from pytest_piv.store import reach as reach_store
+from pytest_piv.vcs import read_blob
+
+if TYPE_CHECKING:
+    from pytest_piv.plugin.rgr import RgrPlugin
+
+PLUGIN_NAME = "piv-reach"
+
+
+class ReachPlugin:
+    def __init__(self, config: pytest.Config, rgr: RgrPlugin, select: bool) -> None:
+        self.config = config
+        self.rgr = rgr
+        self.select = select
+        self.selection: Selection | None = None
+        self.deselected = 0
+        self.known: dict[str, Reach] = {}
+        self.changed_tests: frozenset[str] = frozenset()
+        self.edited: dict[str, frozenset[str]] = {}
+        self.recorded: dict[str, Reach] = {}
+        self.failed: set[str] = set()
+        self.calls: set[CodeType] = set()
+        self.paths: dict[str, str | None] = {}
+
+    def changed(self) -> dict[str, str | None]:
+        """The test and source files that differ from what the ledger last saw."""
+        tree = self.rgr.tree
+        seen: dict[str, tuple[str | None, str]] = {
+            row[0]: (row[1], row[2]) for row in self.rgr.start.rows.files
+        }
+        out: dict[str, str | None] = {}
+        for path, digest in tree.files.items():
+            if (path not in seen) or seen[path][0] != digest:
+                out[path] = tree.roles.get(path)
+        for path, (gone, role) in seen.items():
+            if gone is not None and path not in tree.files:
+                out[path] = role
+        return out
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        try:
+            self.known = reach_store.load_reach(self.rgr.conn)
+        except sqlite3.Error:
+            self.known = {}
+        changed = self.changed()
+        self.changed_tests = frozenset(p for p, role in changed.items() if role == "test")
+        self.edited = self._edited(items, changed)
+        if not self.select:
+            return
+        self.selection = select_tests([i.nodeid for i in items], changed, self.known, self.edited)
+        chosen = self.selection.tests
+        if chosen is None:
+            return
+        kept = [i for i in items if i.nodeid in chosen]
+        dropped = [i for i in items if i.nodeid not in chosen]
+        if dropped:
+            self.deselected = len(dropped)
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    def _edited(
+        self, items: list[pytest.Item], changed: dict[str, str | None]
+    ) -> dict[str, frozenset[str]]:
+        """For each changed test module whose change is only in its test functions, the
+        node ids of the functions added or changed (decorators count)."""
+        before = {row[0]: row[1] for row in self.rgr.start.rows.files}
+        by_module: dict[str, list[str]] = {}
+        for item in items:
+            by_module.setdefault(item.nodeid.split("::", 1)[0], []).append(item.nodeid)
+        edited: dict[str, frozenset[str]] = {}
+        for path, role in changed.items():
+            old_digest = before.get(path)
+            if role != "test" or path not in by_module or old_digest is None:
+                continue
+            old = read_blob(self.rgr.root, old_digest)
+            try:
+                new = (self.rgr.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if old is None:
+                continue
+            old_text = old.decode("utf-8", errors="replace")
+            old_frame = frame_digest(old_text)
+            if old_frame is None or old_frame != frame_digest(new):
+                continue
+            before_fn, after_fn = function_digests(old_text), function_digests(new)
+            edited[path] = frozenset(
+                nodeid
+                for nodeid in by_module[path]
+                if (q := split_test_nodeid(nodeid)[1]) not in before_fn
+                or q not in after_fn
+                or before_fn[q].full != after_fn[q].full
+            )
+        return edited
+
+    def narrowed(self) -> bool:
+        """True when this plugin's selection, and nothing else, deselected tests."""
+        return self.selection is not None and self.selection.tests is not None
+
+    # -- recording --------------------------------------------------------------------
+
+    def _profile(self, frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            self.calls.add(frame.f_code)
+
+    def _source_path(self, filename: str) -> str | None:
+        if filename not in self.paths:
+            path: str | None = None
+            with contextlib.suppress(ValueError, OSError):
+                path = Path(filename).resolve().relative_to(self.rgr.root).as_posix()
+            self.paths[filename] = path if path in self.rgr.current_source else None
+        return self.paths[filename]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
+        record = sys.getprofile() is None and should_record(
+            item.nodeid, self.changed_tests, self.known, self.edited
+        )
+        if not record:
+            return (yield)
+        self.calls = set()
+        sys.setprofile(self._profile)
+        try:
+            return (yield)
+        finally:
+            sys.setprofile(None)
+            files = {self._source_path(c.co_filename) for c in self.calls}
+            self.calls = set()
+            passed = item.nodeid not in self.failed
+            self.recorded[item.nodeid] = Reach(frozenset(f for f in files if f), passed)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed or report.skipped:  # a skipped test ran nothing: never inferred
+            self.failed.add(report.nodeid)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.recorded or self.rgr.store_error is not None or not self.rgr.run_id:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            reach_store.record_reach(self.rgr.conn, self.rgr.run_id, self.recorded)
+
+
+def register(config: pytest.Config, rgr: RgrPlugin, mode: str) -> None:
+    """Register ``piv-reach`` for *mode* (``record`` or ``select``) in a single process."""
+    if mode == "off" or config.pluginmanager.hasplugin("dsession"):
+        return
+    config.pluginmanager.register(ReachPlugin(config, rgr, mode == "select"), PLUGIN_NAME)
+
+
+def reach_scope(config: pytest.Config, deselected: int) -> dict[str, Any] | None:
+    """The scope detail of a run narrowed only by reach, else ``None``."""
+    plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
+    if not isinstance(plugin, ReachPlugin) or not plugin.narrowed():
+        return None
+    if deselected != plugin.deselected:
+        return None
+    return {"deselected": deselected}

@@ -1,0 +1,167 @@
+"""Acceptance: each test's reach is recorded, and a change runs only the tests it reaches."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+import pytest
+
+from tests.conftest import Project
+
+TAX = "def rate():\n    return 2\n"
+TAX_TEST = "from shop.tax import rate\n\n\ndef test_rate():\n    assert rate() == 2\n"
+LOOP = (
+    "def subtotal(prices):\n    total = 0\n    for p in prices:\n        total += p\n"
+    "    return total\n"
+)
+
+
+def _two_modules(project: Project) -> None:
+    project.write("src/shop/tax.py", TAX)
+    project.write("tests/test_tax.py", TAX_TEST)
+    project.commit("tax")
+
+
+def _reach(project: Project) -> dict[str, set[str]]:
+    with contextlib.closing(sqlite3.connect(project.path / ".piv" / "piv.db")) as conn:
+        rows = conn.execute("SELECT nodeid, files FROM reach").fetchall()
+    return {n: set(filter(None, f.split("\n"))) for n, f in rows}
+
+
+def test_recording_writes_the_source_files_each_test_ran(plain_project: Project) -> None:
+    _two_modules(plain_project)
+    assert plain_project.run("--piv-rgr-reach=record").ret == 0
+    assert _reach(plain_project) == {
+        "tests/test_cart.py::test_subtotal": {"src/shop/cart.py"},
+        "tests/test_tax.py::test_rate": {"src/shop/tax.py"},
+    }
+
+
+def test_reach_is_not_recorded_unless_asked(plain_project: Project) -> None:
+    assert plain_project.run().ret == 0
+    assert _reach(plain_project) == {}
+
+
+def test_a_refactor_runs_only_the_tests_that_reach_it_and_is_judged_complete(
+    plain_project: Project,
+) -> None:
+    _two_modules(plain_project)
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.write("src/shop/cart.py", LOOP)
+    result = plain_project.run("--piv-rgr-reach=select")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*1 passed, 1 deselected*"])
+    result.stdout.fnmatch_lines(["piv: REFACTOR — 1 source file changed, outcomes unchanged*"])
+    result.stdout.no_fnmatch_line("*subset run*")
+    assert plain_project.runs()[-1][1] == "reach"
+    assert set(plain_project.last_run()) == {"tests/test_cart.py::test_subtotal"}
+
+
+def test_a_regression_in_a_reached_test_is_caught_and_an_unrelated_test_is_not_run(
+    plain_project: Project,
+) -> None:
+    _two_modules(plain_project)
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.write("src/shop/cart.py", "def subtotal(prices):\n    return 0\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["piv: REGRESSION — 1 test*", "*1 failed, 1 deselected*"])
+    assert plain_project.last_run() == {
+        "tests/test_cart.py::test_subtotal": ("regression", "assertion")
+    }
+
+
+def test_without_the_reach_selection_a_source_change_is_a_subset_until_a_full_run(
+    plain_project: Project,
+) -> None:
+    _two_modules(plain_project)
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.write("src/shop/cart.py", LOOP)
+    result = plain_project.run("--piv-rgr-reach=select", "-k", "subtotal")
+    result.stdout.fnmatch_lines(["*in this subset run; the next full run judges it*"])
+    assert plain_project.runs()[-1][1] == "subset"
+
+
+def test_a_new_source_file_no_test_reaches_runs_every_test(plain_project: Project) -> None:
+    _two_modules(plain_project)
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.write("src/shop/extra.py", "X = 1\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    result.stdout.fnmatch_lines(["*2 passed*"])
+    assert plain_project.runs()[-1][1] == "full"
+
+
+def test_a_red_test_is_run_again_after_any_source_change_until_it_passes(
+    plain_project: Project,
+) -> None:
+    _two_modules(plain_project)
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.append(
+        "tests/test_tax.py",
+        "\n\ndef test_double():\n    from shop.cart import double\n    assert double(2) == 4\n",
+    )
+    red = plain_project.run("--piv-rgr-reach=select")
+    red.stdout.fnmatch_lines(["piv: RED*", "*1 failed, 2 deselected*"])
+    plain_project.append("src/shop/cart.py", "\n\ndef double(x):\n    return 2 * x\n")
+    green = plain_project.run("--piv-rgr-reach=select")
+    green.stdout.fnmatch_lines(["piv: GREEN*", "*2 passed, 1 deselected*"])
+    assert plain_project.last_run()["tests/test_tax.py::test_double"] == ("green", None)
+
+
+@pytest.mark.parametrize("mode", ["record", "select"])
+def test_under_xdist_every_test_runs_and_nothing_is_recorded(
+    pytester: pytest.Pytester, mode: str
+) -> None:
+    from tests.conftest import _make
+
+    project = _make(pytester, ("-n", "2"))
+    _two_modules(project)
+    project.run(f"--piv-rgr-reach={mode}")
+    project.write("src/shop/cart.py", LOOP)
+    result = project.run(f"--piv-rgr-reach={mode}")
+    result.stdout.fnmatch_lines(["*2 passed*"])
+    assert project.runs()[-1][1] == "full"
+    assert _reach(project) == {}
+
+
+def test_the_reach_key_in_pyproject_turns_recording_on(plain_project: Project) -> None:
+    _two_modules(plain_project)
+    plain_project.append("pyproject.toml", '\n[tool.piv.rgr]\nreach = "record"\n')
+    assert plain_project.run().ret == 0
+    assert set(_reach(plain_project)) == {
+        "tests/test_cart.py::test_subtotal",
+        "tests/test_tax.py::test_rate",
+    }
+
+
+def test_a_bad_reach_value_is_a_one_line_usage_error(plain_project: Project) -> None:
+    plain_project.append("pyproject.toml", '\n[tool.piv.rgr]\nreach = "always"\n')
+    result = plain_project.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: piv: [[]tool.piv.rgr[]] reach = 'always' *expected one of *off*record*select*"]
+    )
+
+
+def test_a_new_test_in_a_module_runs_alone_when_only_test_bodies_changed(
+    plain_project: Project,
+) -> None:
+    _two_modules(plain_project)
+    plain_project.append("tests/test_tax.py", "\n\ndef test_other():\n    assert True\n")
+    plain_project.commit("other")
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.append("tests/test_tax.py", "\n\ndef test_new():\n    assert rate() == 3\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    result.stdout.fnmatch_lines(["piv: RED*", "*1 failed, 3 deselected*"])
+    assert set(plain_project.last_run()) == {"tests/test_tax.py::test_new"}
+
+
+def test_a_helper_changed_in_a_test_module_runs_all_its_tests(plain_project: Project) -> None:
+    _two_modules(plain_project)
+    plain_project.append("tests/test_tax.py", "\n\ndef test_other():\n    assert True\n")
+    plain_project.commit("other")
+    plain_project.run("--piv-rgr-reach=select")
+    plain_project.append("tests/test_tax.py", "\n\nTWO = 2\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    result.stdout.fnmatch_lines(["*2 passed, 1 deselected*"])

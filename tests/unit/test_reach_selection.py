@@ -1,0 +1,147 @@
+"""Choosing the tests a change can affect from each test's recorded reach (pure core)."""
+
+from __future__ import annotations
+
+from pytest_piv.rgr.digests import frame_digest
+from pytest_piv.rgr.reach import Reach, file_of, select_files, select_tests, should_record
+
+A = "tests/test_a.py::test_a"
+A2 = "tests/test_a.py::test_a2[1-2]"
+B = "tests/test_b.py::test_b"
+C = "tests/test_c.py::test_c"
+COLLECTED = [A, A2, B, C]
+REACH = {
+    A: Reach(frozenset({"src/pkg/a.py"}), passed=True),
+    A2: Reach(frozenset({"src/pkg/a.py", "src/pkg/util.py"}), passed=True),
+    B: Reach(frozenset({"src/pkg/b.py", "src/pkg/util.py"}), passed=True),
+    C: Reach(frozenset(), passed=True),
+}
+
+
+def test_no_recorded_reach_selects_every_test() -> None:
+    selection = select_tests(COLLECTED, {"src/pkg/a.py": "source"}, {})
+    assert selection.tests is None
+    assert selection.everything
+    assert selection.reason == "no recorded reach"
+
+
+def test_a_changed_source_file_selects_only_the_tests_that_reach_it() -> None:
+    assert select_tests(COLLECTED, {"src/pkg/a.py": "source"}, REACH).tests == frozenset({A, A2})
+    assert select_tests(COLLECTED, {"src/pkg/b.py": "source"}, REACH).tests == frozenset({B})
+
+
+def test_a_file_shared_by_two_tests_selects_both() -> None:
+    assert select_tests(COLLECTED, {"src/pkg/util.py": "source"}, REACH).tests == frozenset({A2, B})
+
+
+def test_no_change_selects_nothing_known() -> None:
+    assert select_tests(COLLECTED, {}, REACH).tests == frozenset()
+
+
+def test_a_test_whose_reach_is_unknown_is_always_selected() -> None:
+    new = "tests/test_d.py::test_new"
+    selection = select_tests([*COLLECTED, new], {"src/pkg/b.py": "source"}, REACH)
+    assert selection.tests == frozenset({B, new})
+
+
+def test_a_test_recorded_while_failing_is_always_selected() -> None:
+    reach = {**REACH, C: Reach(frozenset(), passed=False)}
+    assert select_tests(COLLECTED, {"src/pkg/b.py": "source"}, reach).tests == frozenset({B, C})
+
+
+def test_a_changed_test_module_selects_all_its_tests() -> None:
+    selection = select_tests(COLLECTED, {"tests/test_a.py": "test"}, REACH)
+    assert selection.tests == frozenset({A, A2})
+
+
+def test_a_new_source_file_no_test_reaches_selects_every_test() -> None:
+    selection = select_tests(COLLECTED, {"src/pkg/new.py": "source"}, REACH)
+    assert selection.tests is None
+    assert "src/pkg/new.py is reached by no recorded test" in selection.reason
+
+
+def test_a_changed_conftest_or_helper_selects_every_test() -> None:
+    for path in ("tests/conftest.py", "tests/helpers.py"):
+        selection = select_tests(COLLECTED, {path: "test"}, REACH)
+        assert selection.tests is None, path
+        assert selection.reason.startswith(f"{path} changed")
+
+
+def test_a_changed_configuration_file_selects_every_test() -> None:
+    assert select_tests(COLLECTED, {"pyproject.toml": None}, REACH).tests is None
+
+
+def test_a_deleted_source_file_selects_the_tests_that_ran_it() -> None:
+    # a deletion is a change like any other: the tests that ran the file must run
+    assert select_tests(COLLECTED, {"src/pkg/b.py": "source"}, REACH).tests == frozenset({B})
+
+
+def test_only_collected_tests_are_selected() -> None:
+    gone = {**REACH, "tests/test_old.py::test_gone": Reach(frozenset({"src/pkg/a.py"}), True)}
+    assert select_tests(COLLECTED, {"src/pkg/a.py": "source"}, gone).tests == frozenset({A, A2})
+
+
+def test_select_files_names_the_test_files_of_the_selected_tests() -> None:
+    files = ["tests/test_a.py", "tests/test_b.py", "tests/test_c.py"]
+    assert select_files(files, {"src/pkg/b.py": "source"}, REACH) == ["tests/test_b.py"]
+    assert select_files(files, {"src/pkg/util.py": "source"}, REACH) == [
+        "tests/test_a.py",
+        "tests/test_b.py",
+    ]
+
+
+def test_select_files_runs_a_test_file_with_no_recorded_test() -> None:
+    files = ["tests/test_a.py", "tests/test_new.py"]
+    assert select_files(files, {"src/pkg/b.py": "source"}, REACH) == ["tests/test_new.py"]
+
+
+def test_select_files_is_none_when_every_test_must_run() -> None:
+    files = ["tests/test_a.py"]
+    assert select_files(files, {"src/pkg/new.py": "source"}, REACH) is None
+    assert select_files(files, {"src/pkg/a.py": "source"}, {}) is None
+
+
+def test_a_test_is_recorded_when_unknown_failing_or_its_module_changed() -> None:
+    failing = {**REACH, C: Reach(frozenset(), passed=False)}
+    assert should_record("tests/test_d.py::test_new", frozenset(), REACH)
+    assert should_record(C, frozenset(), failing)
+    assert should_record(A, frozenset({"tests/test_a.py"}), REACH)
+    assert not should_record(A, frozenset({"tests/test_b.py"}), REACH)
+
+
+def test_in_a_module_where_only_test_functions_changed_only_those_are_recorded() -> None:
+    edited = {"tests/test_a.py": frozenset({A2})}
+    assert should_record(A2, frozenset({"tests/test_a.py"}), REACH, edited)
+    assert not should_record(A, frozenset({"tests/test_a.py"}), REACH, edited)
+
+
+def test_the_file_of_a_node_id_drops_the_test_and_its_parameters() -> None:
+    assert file_of(A2) == "tests/test_a.py"
+    assert file_of("tests/test_a.py") == "tests/test_a.py"
+
+
+def test_a_module_changed_only_in_test_bodies_selects_only_its_edited_tests() -> None:
+    edited = {"tests/test_a.py": frozenset({A2})}
+    selection = select_tests(COLLECTED, {"tests/test_a.py": "test"}, REACH, edited)
+    assert selection.tests == frozenset({A2})
+
+
+def test_an_edited_module_still_selects_its_tests_that_reach_a_changed_source() -> None:
+    edited = {"tests/test_a.py": frozenset({A2})}
+    changed = {"tests/test_a.py": "test", "src/pkg/a.py": "source"}
+    assert select_tests(COLLECTED, changed, REACH, edited).tests == frozenset({A, A2})
+
+
+def test_the_frame_of_a_test_module_leaves_its_test_functions_out() -> None:
+    base = "import x\n\n\ndef helper():\n    return 1\n\n\ndef test_a():\n    assert helper()\n"
+    body = base.replace("assert helper()", "assert helper() == 1")
+    added = base + "\n\nclass TestB:\n    def test_b(self):\n        pass\n"
+    decorated = base.replace("def test_a", "@pytest.mark.slow\ndef test_a")
+    fixture = base + "\n\nclass TestC:\n    value = 1\n\n    def test_c(self):\n        pass\n"
+    helper = base.replace("return 1", "return 2")
+    assert frame_digest(body) == frame_digest(base)
+    assert frame_digest(added) == frame_digest(base)
+    assert frame_digest(decorated) == frame_digest(base)  # the function's full digest tells
+    assert frame_digest(fixture) != frame_digest(base)  # a class attribute is shared
+    assert frame_digest(helper) != frame_digest(base)
+    assert frame_digest("def (") is None
