@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_piv.rgr.digests import frame_digest
+from pytest_piv.rgr.digests import frame_digest, module_level_digest
 from pytest_piv.rgr.reach import Reach, file_of, select_files, select_tests, should_record
 
 A = "tests/test_a.py::test_a"
@@ -145,3 +145,50 @@ def test_the_frame_of_a_test_module_leaves_its_test_functions_out() -> None:
     assert frame_digest(fixture) != frame_digest(base)  # a class attribute is shared
     assert frame_digest(helper) != frame_digest(base)
     assert frame_digest("def (") is None
+
+
+def test_a_source_file_whose_module_level_code_changed_selects_every_test() -> None:
+    # C reads nothing through a call, so no reach can say it depends on a.py's data
+    selection = select_tests(
+        COLLECTED, {"src/pkg/a.py": "source"}, REACH, module_level=frozenset({"src/pkg/a.py"})
+    )
+    assert selection.tests is None
+    assert "src/pkg/a.py" in selection.reason
+    assert "module-level" in selection.reason
+
+
+def test_select_files_runs_every_test_file_when_module_level_code_changed() -> None:
+    changed = {"src/pkg/b.py": "source"}
+    tests = ["tests/test_a.py", "tests/test_b.py", "tests/test_c.py"]
+    assert select_files(tests, changed, REACH, frozenset({"src/pkg/b.py"})) is None
+
+
+MODULE = (
+    "import re\n\nLIMIT = 3\n\n\n@cache\ndef parse(text, flags=0):\n    return re.sub('a', 'b', text)\n"
+    "\n\nclass Box:\n    size = 2\n\n    def grow(self):\n        return self.size + 1\n"
+)
+
+
+def test_only_function_bodies_and_new_functions_leave_the_module_level_code_unchanged() -> None:
+    same = module_level_digest(MODULE)
+    assert same is not None
+    body = MODULE.replace("return self.size + 1", "return self.size + 2")
+    added = MODULE + "\n\ndef shrink(box):\n    return box.size - 1\n"
+    renamed_arg = MODULE.replace("def parse(text,", "def parse(source,").replace(
+        "(text)", "(source)"
+    )
+    for changed in (body, added, renamed_arg):
+        assert module_level_digest(changed) == same, changed
+
+
+def test_data_imports_defaults_decorators_and_class_attributes_are_module_level_code() -> None:
+    same = module_level_digest(MODULE)
+    for changed in (
+        MODULE.replace("LIMIT = 3", "LIMIT = 4"),
+        MODULE.replace("import re", "import re, os"),
+        MODULE.replace("flags=0", "flags=1"),
+        MODULE.replace("@cache\n", "@lru_cache\n"),
+        MODULE.replace("size = 2", "size = 5"),
+    ):
+        assert module_level_digest(changed) != same, changed
+    assert module_level_digest("def broken(:\n") is None
