@@ -72,6 +72,27 @@ def test_a_regression_in_a_reached_test_is_caught_and_an_unrelated_test_is_not_r
     }
 
 
+def test_a_regression_through_module_data_no_test_calls_is_still_caught(
+    plain_project: Project,
+) -> None:
+    plain_project.write("src/shop/tax.py", "RATE = 2\n\n\ndef rate():\n    return RATE\n")
+    plain_project.write(
+        "tests/test_tax.py", "from shop.tax import rate\n\n\ndef test_rate():\n    assert rate()\n"
+    )
+    plain_project.write(
+        "tests/test_constant.py",
+        "from shop import tax\n\n\ndef test_rate_constant():\n    assert tax.RATE == 2\n",
+    )
+    plain_project.commit("tax")
+    plain_project.run("--piv-rgr-reach=select")
+    # test_rate_constant calls nothing in tax.py: no reach records that it reads RATE
+    plain_project.write("src/shop/tax.py", "RATE = 3\n\n\ndef rate():\n    return RATE\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["piv: REGRESSION — 1 test*", "*1 failed, 2 passed*"])
+    assert plain_project.runs()[-1][1] == "full"
+
+
 def test_without_the_reach_selection_a_source_change_is_a_subset_until_a_full_run(
     plain_project: Project,
 ) -> None:

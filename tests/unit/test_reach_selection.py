@@ -164,7 +164,8 @@ def test_select_files_runs_every_test_file_when_module_level_code_changed() -> N
 
 
 MODULE = (
-    "import re\n\nLIMIT = 3\n\n\n@cache\ndef parse(text, flags=0):\n    return re.sub('a', 'b', text)\n"
+    "import re\n\nLIMIT = 3\n\n\n@cache\ndef parse(text, flags=0):\n"
+    "    return re.sub('a', 'b', text)\n"
     "\n\nclass Box:\n    size = 2\n\n    def grow(self):\n        return self.size + 1\n"
 )
 

@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_piv.rgr.digests import frame_digest, function_digests, split_test_nodeid
-from pytest_piv.rgr.reach import Reach, Selection, select_tests, should_record
+from pytest_piv.rgr.reach import (
+    Reach,
+    Selection,
+    module_level_changes,
+    select_tests,
+    should_record,
+)
 from pytest_piv.store import reach as reach_store
 from pytest_piv.vcs import read_blob
 
@@ -81,7 +87,13 @@ class ReachPlugin:
         self.edited = self._edited(items, changed)
         if not self.select:
             return
-        self.selection = select_tests([i.nodeid for i in items], changed, self.known, self.edited)
+        self.selection = select_tests(
+            [i.nodeid for i in items],
+            changed,
+            self.known,
+            self.edited,
+            module_level=self._module_level(changed),
+        )
         chosen = self.selection.tests
         if chosen is None:
             return
@@ -126,6 +138,22 @@ class ReachPlugin:
                 or before_fn[q].full != after_fn[q].full
             )
         return edited
+
+    def _module_level(self, changed: dict[str, str | None]) -> frozenset[str]:
+        """The changed source files whose module-level code changed since the ledger."""
+        before = {row[0]: row[1] for row in self.rgr.start.rows.files}
+        versions: dict[str, tuple[str | None, str | None]] = {}
+        for path, role in changed.items():
+            if role != "source":
+                continue
+            digest = before.get(path)
+            old = None if digest is None else read_blob(self.rgr.root, digest)
+            try:
+                new: str | None = (self.rgr.root / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                new = None
+            versions[path] = (None if old is None else old.decode("utf-8", "replace"), new)
+        return module_level_changes(versions)
 
     def narrowed(self) -> bool:
         """True when this plugin's selection, and nothing else, deselected tests."""

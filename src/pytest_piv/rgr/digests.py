@@ -84,6 +84,36 @@ def frame_digest(source: str) -> str | None:
     return _hash(ast.dump(tree, annotate_fields=False))
 
 
+def module_level_digest(source: str) -> str | None:
+    """The digest of what a source module runs when it is imported: module-level and
+    class-level statements, and the decorators and default values of its functions —
+    everything but function bodies and parameter names. Equal for two versions when only
+    function bodies changed or functions were added or removed: then a test that ran no
+    changed function cannot see the change. ``None`` when *source* does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+    def executed(body: list[ast.stmt]) -> list[str]:
+        kept: list[str] = []
+        for node in body:
+            if isinstance(node, FunctionNode):
+                defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+                if node.decorator_list or defaults:
+                    parts = [*node.decorator_list, *defaults]
+                    kept.append(node.name + ":" + "|".join(ast.dump(p) for p in parts))
+            elif isinstance(node, ast.ClassDef):
+                header = [*node.decorator_list, *node.bases, *node.keywords]
+                kept.append(f"class {node.name}:" + "|".join(ast.dump(p) for p in header))
+                kept += executed(node.body)
+            else:
+                kept.append(ast.dump(node, annotate_fields=False))
+        return kept
+
+    return _hash("\n".join(executed(tree.body)))
+
+
 def file_digest_fallback(source: str) -> TestDigest:
     """The digest of a test that cannot be found in its file's tree (e.g. a doctest)."""
     digest = _hash(source)

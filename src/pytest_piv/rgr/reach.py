@@ -13,6 +13,10 @@ The rules, safest first; ``None`` means "run every test":
   helper, ``pyproject.toml``...): every test, since no reach says who depends on it;
 - a changed source file that no recorded test reaches (a new module, one only imported):
   every test, since only a full run can say who runs it;
+- a changed source file whose module-level code changed (data, imports, class attributes,
+  decorators, default values: :func:`~pytest_piv.rgr.digests.module_level_digest`):
+  every test, since a test that only reads a module's data calls nothing in it, so no
+  reach records it;
 - otherwise: the tests of the changed test modules (only the new and edited ones when
   nothing but test bodies changed in a module), every test whose reach is unknown or
   was recorded while it failed (a failing test may be fixed by a file it never reached),
@@ -25,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from pytest_piv.rgr.digests import module_level_digest
 from pytest_piv.rgr.model import EMPTY
 
 
@@ -61,6 +66,7 @@ def select_tests(
     changed: Mapping[str, str | None],
     reach: Mapping[str, Reach],
     edited: Mapping[str, frozenset[str]] = EMPTY,
+    module_level: frozenset[str] = frozenset(),
 ) -> Selection:
     """The tests of *collected* that the change can affect.
 
@@ -68,7 +74,8 @@ def select_tests(
     or ``"source"``, or ``None`` for a file that decides how tests run (configuration);
     *reach* maps node ids to their recorded reach; *edited* maps a changed test module
     whose change is only in test bodies to the node ids whose body changed (or that are
-    new): only those of its tests are selected by the change (a module absent: all).
+    new): only those of its tests are selected by the change (a module absent: all);
+    *module_level* names the changed source files whose module-level code changed.
     """
     if not reach:
         return Selection(None, "no recorded reach")
@@ -81,6 +88,8 @@ def select_tests(
             tests.add(path)
         else:
             return Selection(None, f"{path} changed: no reach says which tests depend on it")
+    for path in sorted(sources & module_level):
+        return Selection(None, f"{path}: module-level code changed, which no reach records")
     reached = set().union(*(r.files for r in reach.values()))
     for path in sorted(sources):
         if path not in reached:
@@ -96,10 +105,24 @@ def select_tests(
     return Selection(chosen, f"{len(chosen)} test(s) reach the change")
 
 
+def module_level_changes(versions: Mapping[str, tuple[str | None, str | None]]) -> frozenset[str]:
+    """The source files of *versions* (path -> old text, new text; ``None``: absent or
+    unreadable) whose module-level code changed. A file added, deleted or that does not
+    parse counts as changed: its module-level code is what a test may read."""
+    changed = set()
+    for path, (old, new) in versions.items():
+        before = None if old is None else module_level_digest(old)
+        after = None if new is None else module_level_digest(new)
+        if before is None or after is None or before != after:
+            changed.add(path)
+    return frozenset(changed)
+
+
 def select_files(
     test_files: Iterable[str],
     changed: Mapping[str, str | None],
     reach: Mapping[str, Reach],
+    module_level: frozenset[str] = frozenset(),
 ) -> list[str] | None:
     """The test files to run for a change (``None``: all): a test file is run when one of
     its tests is selected, or when none of its tests has a recorded reach."""
@@ -108,7 +131,7 @@ def select_files(
     for nodeid in reach:
         by_file.setdefault(file_of(nodeid), []).append(nodeid)
     known = [n for f in files for n in by_file.get(f, ())]
-    selection = select_tests(known, changed, reach)
+    selection = select_tests(known, changed, reach, module_level=module_level)
     if selection.tests is None:
         return None
     chosen = {file_of(n) for n in selection.tests}

@@ -14,7 +14,7 @@ from functools import partial
 
 from pytest_piv import vcs
 from pytest_piv.paths import matches_any
-from pytest_piv.rgr.reach import Reach, select_files
+from pytest_piv.rgr.reach import Reach, module_level_changes, select_files
 from pytest_piv.tools import ToolResult, run_tool
 from pytest_piv.validate.findings import (
     Finding,
@@ -208,7 +208,10 @@ def reach_affected(project: Project, reach: Mapping[str, Reach]) -> list[str] | 
         for p in project.python_paths
         if roles.role(p) == "test" and _is_test_module(p.rsplit("/", 1)[-1])
     ]
-    files = select_files(tests, changed, reach)
+    sources = [p for p, role in changed.items() if role == "source"]
+    old = vcs.head_texts(target.root, sources, target.base)
+    versions = {p: (old.get(p), project.sources.get(p)) for p in sources}
+    files = select_files(tests, changed, reach, module_level_changes(versions))
     return None if files is None else [f for f in files if (target.root / f).is_file()]
 
 
