@@ -98,6 +98,23 @@ def test_an_import_cycle_fails_at_the_import_that_closes_it() -> None:
     assert graph_measures(acyclic, None, OFF._replace(import_cycles=True)) == []
 
 
+@pytest.mark.parametrize("guard", ["if TYPE_CHECKING:", "if typing.TYPE_CHECKING:"])
+def test_an_import_only_for_type_checking_closes_no_cycle(guard: str) -> None:
+    b = f"import typing\nfrom typing import TYPE_CHECKING\n\n{guard}\n    import a\n"
+    graph = build_graph({"a.py": "import b\n", "b.py": b}, _no_init)
+    assert graph_measures(graph, None, OFF._replace(import_cycles=True)) == []
+    # mypy still needs it: a change to a re-checks b
+    assert graph.reverse_closure({"a"}) == {"b"}
+
+
+def test_an_import_in_the_else_of_a_type_checking_guard_still_runs() -> None:
+    b = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    pass\nelse:\n    import a\n"
+    graph = build_graph({"a.py": "import b\n", "b.py": b}, _no_init)
+    assert [
+        m.finding.code for m in graph_measures(graph, None, OFF._replace(import_cycles=True))
+    ] == [IMPORT_CYCLE]
+
+
 def test_a_cycle_outside_the_selected_modules_is_not_reported() -> None:
     graph = build_graph({"a.py": "import b\n", "b.py": "import a\n", "c.py": ""}, _no_init)
     assert graph_measures(graph, {"c"}, OFF._replace(import_cycles=True)) == []
