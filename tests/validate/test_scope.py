@@ -52,14 +52,20 @@ def _project(repo: Repo) -> Project:
 def test_a_files_imports_come_from_the_cache_while_its_content_is_unchanged(repo: Repo) -> None:
     first = _project(repo).graph
     assert first.edges["shop.checkout"] == {"shop.cart": 1}
-    cache = repo.path / ".piv" / "validate" / "imports.json"
+    cache = repo.path / ".piv" / "validate" / "imports-2.json"
     entries = json.loads(cache.read_text(encoding="utf-8"))
     # the cache is what is read: poison the entry of checkout.py and see it used
     for key, rows in entries.items():
-        if rows == [["shop.cart.subtotal", 1]]:
-            entries[key] = [["shop", 1]]
+        if rows == [["shop.cart.subtotal", 1, False]]:
+            entries[key] = [["shop", 1, False]]
     cache.write_text(json.dumps(entries), encoding="utf-8")
     assert _project(repo).graph.edges["shop.checkout"] == {"shop": 1}
+    # an entry that is not what piv wrote is parsed again
+    for key, rows in entries.items():
+        if rows == [["shop", 1, False]]:
+            entries[key] = [["shop", 1]]
+    cache.write_text(json.dumps(entries), encoding="utf-8")
+    assert _project(repo).graph.edges["shop.checkout"] == {"shop.cart": 1}
     # a changed file is parsed again
     repo.write("src/shop/checkout.py", "from shop import cart\n")
     assert _project(repo).graph.edges["shop.checkout"] == {"shop.cart": 1}

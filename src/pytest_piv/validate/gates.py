@@ -144,7 +144,7 @@ def graph_measures(
             first = cycle[0]
             members = set(cycle)
             target, line = next(
-                ((t, ln) for t, ln in sorted(graph.edges[first].items()) if t in members),
+                ((t, ln) for t, ln in sorted(graph.runtime_edges[first].items()) if t in members),
                 (first, 1),
             )
             path = graph.files[first]

@@ -14,10 +14,12 @@ from typing import NamedTuple
 
 
 class Import(NamedTuple):
-    """One imported name as written: ``import a.b`` is ``("a.b", 1)``."""
+    """One imported name as written: ``import a.b`` is ``("a.b", 1)``; ``typing_only`` when
+    it sits under ``if TYPE_CHECKING:`` (mypy follows it, Python never runs it)."""
 
     name: str
     line: int
+    typing_only: bool = False
 
 
 def module_name(path: str, has_init: Callable[[str], bool]) -> str:
@@ -48,9 +50,11 @@ def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
         return []
     package = module if is_package else module.rpartition(".")[0]
     found: list[Import] = []
-    for node in ast.walk(tree):
+    work: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while work:
+        node, typing_only = work.pop()
         if isinstance(node, ast.Import):
-            found.extend(Import(alias.name, node.lineno) for alias in node.names)
+            found.extend(Import(alias.name, node.lineno, typing_only) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = _resolve(node.module, node.level, package)
             if base is None:
@@ -58,8 +62,20 @@ def imports_of(source: str, module: str, is_package: bool) -> list[Import]:
             prefix = f"{base}." if base else ""
             for alias in node.names:
                 name = base if alias.name == "*" else prefix + alias.name
-                found.append(Import(name, node.lineno))
-    return found
+                found.append(Import(name, node.lineno, typing_only))
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            work += [(child, True) for child in node.body]
+            work += [(child, typing_only) for child in node.orelse]
+        else:
+            work += [(child, typing_only) for child in ast.iter_child_nodes(node)]
+    return sorted(found, key=lambda i: i.line)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``<module>.TYPE_CHECKING`` (``typing.TYPE_CHECKING``)."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
 
 
 def _resolve(name: str | None, level: int, package: str) -> str | None:
@@ -81,6 +97,8 @@ class ImportGraph(NamedTuple):
     files: Mapping[str, str]
     #: module -> {imported project module: first line importing it}
     edges: Mapping[str, Mapping[str, int]]
+    #: the same, without the imports made only for type checking: what Python runs
+    runtime_edges: Mapping[str, Mapping[str, int]]
 
     def importers(self) -> dict[str, set[str]]:
         reverse: dict[str, set[str]] = {m: set() for m in self.files}
@@ -102,14 +120,16 @@ class ImportGraph(NamedTuple):
         return seen
 
     def cycles(self) -> list[tuple[str, ...]]:
-        """Every import cycle, as the sorted modules of one strongly connected component."""
-        return [tuple(sorted(c)) for c in _components(self.edges) if _is_cycle(c, self.edges)]
+        """Every import cycle Python runs (imports under ``if TYPE_CHECKING:`` close none),
+        as the sorted modules of one strongly connected component."""
+        runtime = self.runtime_edges
+        return [tuple(sorted(c)) for c in _components(runtime) if _is_cycle(c, runtime)]
 
 
 def project_edges(imports: Iterable[Import], modules: Mapping[str, str]) -> dict[str, int]:
     """The project modules among ``imports``: the deepest existing module of each name."""
     edges: dict[str, int] = {}
-    for name, line in imports:
+    for name, line, _ in imports:
         parts = name.split(".")
         for cut in range(len(parts), 0, -1):
             candidate = ".".join(parts[:cut])
@@ -143,11 +163,15 @@ def link(modules: Mapping[str, ModuleImports]) -> ImportGraph:
     """The graph of parsed modules: each import resolved to a project module, if any."""
     files = {module: entry.path for module, entry in modules.items()}
     edges: dict[str, dict[str, int]] = {}
+    runtime: dict[str, dict[str, int]] = {}
     for module, entry in modules.items():
         targets = project_edges(entry.imports, files)
         targets.pop(module, None)
         edges[module] = targets
-    return ImportGraph(files, edges)
+        ran = project_edges((i for i in entry.imports if not i.typing_only), files)
+        ran.pop(module, None)
+        runtime[module] = ran
+    return ImportGraph(files, edges, runtime)
 
 
 def build_graph(sources: Mapping[str, str], has_init: Callable[[str], bool]) -> ImportGraph:

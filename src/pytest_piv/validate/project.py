@@ -157,8 +157,8 @@ class Project:
     @cached_property
     def modules(self) -> Mapping[str, ModuleImports]:
         """Every module's imports; a file whose content was parsed before comes from the
-        cache beside the store (``.piv/validate/imports.json``, keyed by content digest)."""
-        cache_file = self.target.cache_dir / "imports.json"
+        cache beside the store (``.piv/validate/imports-2.json``, keyed by content digest)."""
+        cache_file = self.target.cache_dir / "imports-2.json"
         try:
             cached = json.loads(cache_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -176,11 +176,12 @@ class Project:
                 f"{module}\0{is_package}\0{source}".encode("utf-8", "surrogateescape"),
                 usedforsecurity=False,
             ).hexdigest()
-            rows = cached.get(key)
-            if not isinstance(rows, list):
-                rows = [[i.name, i.line] for i in imports_of(source, module, is_package)]
-            used[key] = rows
-            modules[module] = ModuleImports(path, tuple(Import(str(n), int(ln)) for n, ln in rows))
+            try:
+                imports = tuple(Import(str(n), int(ln), bool(t)) for n, ln, t in cached[key])
+            except (KeyError, TypeError, ValueError):  # not cached, or not what we wrote
+                imports = tuple(imports_of(source, module, is_package))
+            used[key] = [list(i) for i in imports]
+            modules[module] = ModuleImports(path, imports)
         if used.keys() != cached.keys():
             with contextlib.suppress(OSError):
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
