@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from pytest_piv.rgr.digests import frame_digest, module_level_digest
-from pytest_piv.rgr.reach import Reach, file_of, select_files, select_tests, should_record
+from pytest_piv.rgr.reach import (
+    Reach,
+    changed_functions,
+    file_of,
+    function_of,
+    select_files,
+    select_tests,
+    should_record,
+)
 
 A = "tests/test_a.py::test_a"
 A2 = "tests/test_a.py::test_a2[1-2]"
@@ -193,3 +201,38 @@ def test_data_imports_defaults_decorators_and_class_attributes_are_module_level_
     ):
         assert module_level_digest(changed) != same, changed
     assert module_level_digest("def broken(:\n") is None
+
+
+F = "src/pkg/a.py"
+BY_FUNCTION = {
+    A: Reach(frozenset({F}), passed=True, functions=frozenset({f"{F}::parse"})),
+    A2: Reach(frozenset({F}), passed=True, functions=frozenset({f"{F}::Box.grow"})),
+    B: Reach(frozenset({F}), passed=True),  # recorded before functions were: file level
+    C: Reach(frozenset(), passed=True, functions=frozenset()),
+}
+
+
+def test_a_changed_function_selects_only_the_tests_that_called_it() -> None:
+    changed = {F: "source"}
+    picked = select_tests(COLLECTED, changed, BY_FUNCTION, functions={F: frozenset({"Box.grow"})})
+    assert picked.tests == frozenset({A2, B})
+
+
+def test_without_known_changed_functions_a_file_change_selects_every_test_reaching_it() -> None:
+    assert select_tests(COLLECTED, {F: "source"}, BY_FUNCTION).tests == frozenset({A, A2, B})
+
+
+def test_the_functions_whose_body_changed_or_that_came_or_went_are_named() -> None:
+    body = MODULE.replace("return self.size + 1", "return self.size + 2")
+    assert changed_functions({F: (MODULE, body)}) == {F: frozenset({"Box.grow"})}
+    added = MODULE + "\n\ndef shrink(box):\n    return box.size - 1\n"
+    assert changed_functions({F: (MODULE, added)}) == {F: frozenset({"shrink"})}
+    nested = MODULE.replace("return re.sub('a', 'b', text)", "return (lambda: text)()")
+    assert changed_functions({F: (MODULE, nested)}) == {F: frozenset({"parse"})}
+    assert changed_functions({F: (MODULE, "def broken(:\n")}) == {}
+
+
+def test_a_code_object_counts_for_the_function_it_is_written_in() -> None:
+    assert function_of("parse") == "parse"
+    assert function_of("Box.grow.<locals>.<listcomp>") == "Box.grow"
+    assert function_of("outer.<locals>.inner.<locals>.<lambda>") == "outer"
