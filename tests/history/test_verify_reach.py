@@ -89,8 +89,9 @@ def test_a_test_then_its_code_proves_the_cycle_with_the_red_test_selected(
     code, report, _ = verify(repo, capsys, "main..HEAD")
     assert code == 0, problems(report)
     assert phases(report) == ["RED", "GREEN", "REFACTOR"]
-    # the tax tests ran at the feat commit; the cart test ran nothing tax.py has
-    assert [r["inferred"] for r in _rows(report)] == [0, 1, 2]
+    # at the feat commit only test_double ran: no other test called a function that
+    # changed (double is new); the refactor ran only the cart test
+    assert [r["inferred"] for r in _rows(report)] == [0, 2, 2]
     [story] = [t for t in report["tests"] if t["nodeid"].endswith("test_double")]
     assert (story["red_at"], story["green_at"]) == (red, green)
 

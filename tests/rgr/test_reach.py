@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from pytest_piv.store.reach import load_reach
 from tests.conftest import Project
 
 TAX = "def rate():\n    return 2\n"
@@ -25,8 +26,12 @@ def _two_modules(project: Project) -> None:
 
 def _reach(project: Project) -> dict[str, set[str]]:
     with contextlib.closing(sqlite3.connect(project.path / ".piv" / "piv.db")) as conn:
-        rows = conn.execute("SELECT nodeid, files FROM reach").fetchall()
-    return {n: set(filter(None, f.split("\n"))) for n, f in rows}
+        return {n: set(r.files) for n, r in load_reach(conn).items()}
+
+
+def _functions(project: Project) -> dict[str, set[str]]:
+    with contextlib.closing(sqlite3.connect(project.path / ".piv" / "piv.db")) as conn:
+        return {n: set(r.functions or ()) for n, r in load_reach(conn).items()}
 
 
 def test_recording_writes_the_source_files_each_test_ran(plain_project: Project) -> None:
@@ -93,6 +98,37 @@ def test_a_regression_through_module_data_no_test_calls_is_still_caught(
     assert plain_project.runs()[-1][1] == "full"
 
 
+def test_a_changed_function_body_runs_only_the_tests_that_called_that_function(
+    plain_project: Project,
+) -> None:
+    plain_project.write(
+        "src/shop/tax.py",
+        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n"
+        "        return x * rate()\n",
+    )
+    plain_project.write(
+        "tests/test_tax.py",
+        "from shop.tax import Till, rate\n\n\ndef test_rate():\n    assert rate() == 2\n\n\n"
+        "def test_till():\n    assert Till().total(1) == 2\n",
+    )
+    plain_project.commit("tax")
+    assert plain_project.run("--piv-rgr-reach=select").ret == 0
+    assert _functions(plain_project)["tests/test_tax.py::test_rate"] == {"src/shop/tax.py::rate"}
+    assert _functions(plain_project)["tests/test_tax.py::test_till"] == {
+        "src/shop/tax.py::Till.total",
+        "src/shop/tax.py::rate",
+    }
+    plain_project.write(
+        "src/shop/tax.py",
+        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n"
+        "        return rate() * x\n",
+    )
+    result = plain_project.run("--piv-rgr-reach=select")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*1 passed, 2 deselected*"])
+    assert set(plain_project.last_run()) == {"tests/test_tax.py::test_till"}
+
+
 def test_without_the_reach_selection_a_source_change_is_a_subset_until_a_full_run(
     plain_project: Project,
 ) -> None:
@@ -126,7 +162,7 @@ def test_a_red_test_is_run_again_after_any_source_change_until_it_passes(
     red.stdout.fnmatch_lines(["piv: RED*", "*1 failed, 2 deselected*"])
     plain_project.append("src/shop/cart.py", "\n\ndef double(x):\n    return 2 * x\n")
     green = plain_project.run("--piv-rgr-reach=select")
-    green.stdout.fnmatch_lines(["piv: GREEN*", "*2 passed, 1 deselected*"])
+    green.stdout.fnmatch_lines(["piv: GREEN*", "*1 passed, 2 deselected*"])
     assert plain_project.last_run()["tests/test_tax.py::test_double"] == ("green", None)
 
 

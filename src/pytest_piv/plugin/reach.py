@@ -31,6 +31,8 @@ from pytest_piv.rgr.digests import frame_digest, function_digests, split_test_no
 from pytest_piv.rgr.reach import (
     Reach,
     Selection,
+    changed_functions,
+    function_of,
     module_level_changes,
     select_tests,
     should_record,
@@ -87,12 +89,14 @@ class ReachPlugin:
         self.edited = self._edited(items, changed)
         if not self.select:
             return
+        module_level, functions = self._source_changes(changed)
         self.selection = select_tests(
             [i.nodeid for i in items],
             changed,
             self.known,
             self.edited,
-            module_level=self._module_level(changed),
+            module_level=module_level,
+            functions=functions,
         )
         chosen = self.selection.tests
         if chosen is None:
@@ -139,8 +143,11 @@ class ReachPlugin:
             )
         return edited
 
-    def _module_level(self, changed: dict[str, str | None]) -> frozenset[str]:
-        """The changed source files whose module-level code changed since the ledger."""
+    def _source_changes(
+        self, changed: dict[str, str | None]
+    ) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+        """The changed source files whose module-level code changed since the ledger, and
+        the functions that changed in each."""
         before = {row[0]: row[1] for row in self.rgr.start.rows.files}
         versions: dict[str, tuple[str | None, str | None]] = {}
         for path, role in changed.items():
@@ -153,7 +160,7 @@ class ReachPlugin:
             except (OSError, UnicodeDecodeError):
                 new = None
             versions[path] = (None if old is None else old.decode("utf-8", "replace"), new)
-        return module_level_changes(versions)
+        return module_level_changes(versions), changed_functions(versions)
 
     def narrowed(self) -> bool:
         """True when this plugin's selection, and nothing else, deselected tests."""
@@ -188,10 +195,14 @@ class ReachPlugin:
             return (yield)
         finally:
             sys.setprofile(None)
-            files = {self._source_path(c.co_filename) for c in self.calls}
+            called = {(self._source_path(c.co_filename), c.co_qualname) for c in self.calls}
             self.calls = set()
             passed = item.nodeid not in self.failed
-            self.recorded[item.nodeid] = Reach(frozenset(f for f in files if f), passed)
+            self.recorded[item.nodeid] = Reach(
+                frozenset(path for path, _ in called if path),
+                passed,
+                frozenset(f"{path}::{function_of(name)}" for path, name in called if path),
+            )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed or report.skipped:  # a skipped test ran nothing: never inferred

@@ -114,6 +114,29 @@ def module_level_digest(source: str) -> str | None:
     return _hash("\n".join(executed(tree.body)))
 
 
+def function_bodies(source: str) -> dict[str, str] | None:
+    """The digest of each function and method of a source module, by qualified name
+    (``parse``, ``Box.grow``), nested functions part of the one they are written in.
+    ``None`` when *source* does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    found: dict[str, str] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, FunctionNode):
+                name = prefix + node.name
+                # a name defined twice (a property's setter) digests both definitions
+                found[name] = _hash(found.get(name, "") + ast.dump(node, annotate_fields=False))
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return found
+
+
 def file_digest_fallback(source: str) -> TestDigest:
     """The digest of a test that cannot be found in its file's tree (e.g. a doctest)."""
     digest = _hash(source)

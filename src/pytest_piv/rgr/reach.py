@@ -20,8 +20,9 @@ The rules, safest first; ``None`` means "run every test":
 - otherwise: the tests of the changed test modules (only the new and edited ones when
   nothing but test bodies changed in a module), every test whose reach is unknown or
   was recorded while it failed (a failing test may be fixed by a file it never reached),
-  and every test whose reach includes a changed source file. The others run nothing that
-  changed: their outcome is inferred unchanged.
+  and every test that called a function of a changed source file whose definition changed
+  (or, for a reach recorded by file only, that ran the file at all). The others run
+  nothing that changed: their outcome is inferred unchanged.
 """
 
 from __future__ import annotations
@@ -29,15 +30,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from pytest_piv.rgr.digests import module_level_digest
+from pytest_piv.rgr.digests import function_bodies, module_level_digest
 from pytest_piv.rgr.model import EMPTY
 
 
 class Reach(NamedTuple):
-    """One test's recorded reach: the source files it ran, and whether it passed then."""
+    """One test's recorded reach: the source files it ran, whether it passed then, and the
+    functions it called (``path::qualname``; ``None`` when recorded by file only)."""
 
     files: frozenset[str]
     passed: bool
+    functions: frozenset[str] | None = None
+
+    def reaches(self, path: str, changed: frozenset[str] | None) -> bool:
+        """Whether the test ran *path*, or one of its *changed* functions when known."""
+        if path not in self.files:
+            return False
+        if changed is None or self.functions is None:
+            return True
+        return any(f"{path}::{name}" in self.functions for name in changed)
 
 
 class Selection(NamedTuple):
@@ -67,6 +78,7 @@ def select_tests(
     reach: Mapping[str, Reach],
     edited: Mapping[str, frozenset[str]] = EMPTY,
     module_level: frozenset[str] = frozenset(),
+    functions: Mapping[str, frozenset[str]] = EMPTY,
 ) -> Selection:
     """The tests of *collected* that the change can affect.
 
@@ -75,7 +87,9 @@ def select_tests(
     *reach* maps node ids to their recorded reach; *edited* maps a changed test module
     whose change is only in test bodies to the node ids whose body changed (or that are
     new): only those of its tests are selected by the change (a module absent: all);
-    *module_level* names the changed source files whose module-level code changed.
+    *module_level* names the changed source files whose module-level code changed;
+    *functions* maps a changed source file to its functions that changed (a file absent:
+    any test that ran the file is selected).
     """
     if not reach:
         return Selection(None, "no recorded reach")
@@ -100,9 +114,32 @@ def select_tests(
         if ((path := file_of(nodeid)) in tests and (path not in edited or nodeid in edited[path]))
         or (known := reach.get(nodeid)) is None
         or not known.passed
-        or not known.files.isdisjoint(sources)
+        or any(known.reaches(path, functions.get(path)) for path in sources)
     )
     return Selection(chosen, f"{len(chosen)} test(s) reach the change")
+
+
+def function_of(qualname: str) -> str:
+    """The function a code object is written in: ``Box.grow.<locals>.<listcomp>`` ->
+    ``Box.grow`` (what :func:`changed_functions` names)."""
+    return qualname.split(".<locals>", 1)[0]
+
+
+def changed_functions(
+    versions: Mapping[str, tuple[str | None, str | None]],
+) -> dict[str, frozenset[str]]:
+    """For each source file of *versions* whose two texts both parse, the functions and
+    methods whose definition changed, or that were added or removed. Only meaningful where
+    the module-level code is unchanged (:func:`module_level_changes`)."""
+    found: dict[str, frozenset[str]] = {}
+    for path, (old, new) in versions.items():
+        before = None if old is None else function_bodies(old)
+        after = None if new is None else function_bodies(new)
+        if before is None or after is None:
+            continue
+        names = before.keys() | after.keys()
+        found[path] = frozenset(n for n in names if before.get(n) != after.get(n))
+    return found
 
 
 def module_level_changes(versions: Mapping[str, tuple[str | None, str | None]]) -> frozenset[str]:
@@ -123,6 +160,7 @@ def select_files(
     changed: Mapping[str, str | None],
     reach: Mapping[str, Reach],
     module_level: frozenset[str] = frozenset(),
+    functions: Mapping[str, frozenset[str]] = EMPTY,
 ) -> list[str] | None:
     """The test files to run for a change (``None``: all): a test file is run when one of
     its tests is selected, or when none of its tests has a recorded reach."""
@@ -131,7 +169,7 @@ def select_files(
     for nodeid in reach:
         by_file.setdefault(file_of(nodeid), []).append(nodeid)
     known = [n for f in files for n in by_file.get(f, ())]
-    selection = select_tests(known, changed, reach, module_level=module_level)
+    selection = select_tests(known, changed, reach, module_level=module_level, functions=functions)
     if selection.tests is None:
         return None
     chosen = {file_of(n) for n in selection.tests}

@@ -1,4 +1,9 @@
-"""Each test's recorded reach: the source files it ran (see :mod:`pytest_piv.rgr.reach`)."""
+"""Each test's recorded reach: the source files it ran (see :mod:`pytest_piv.rgr.reach`).
+
+The ``files`` column holds one line per file and, when the functions were recorded, the
+line ``::functions`` followed by one ``path::qualname`` line per function called (rows
+written before that have files only, and are judged by file).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from collections.abc import Mapping
 from pytest_piv.rgr.reach import Reach
 from pytest_piv.store.db import write
 
+#: the line after which the functions a test called are listed
+FUNCTIONS = "::functions"
+
 
 def record_reach(conn: sqlite3.Connection, run_id: int, reach: Mapping[str, Reach]) -> None:
     """Replace the reach of the tests in *reach* with what run *run_id* saw."""
-    rows = [
-        (nodeid, run_id, int(r.passed), "\n".join(sorted(r.files))) for nodeid, r in reach.items()
-    ]
+    rows = [(nodeid, run_id, int(r.passed), _lines(r)) for nodeid, r in reach.items()]
     with write(conn):
         conn.executemany(
             "INSERT INTO reach (nodeid, run_id, passed, files) VALUES (?, ?, ?, ?)"
@@ -26,9 +32,25 @@ def record_reach(conn: sqlite3.Connection, run_id: int, reach: Mapping[str, Reac
 def load_reach(conn: sqlite3.Connection) -> dict[str, Reach]:
     """Every recorded test's reach, by node id (empty when none was recorded)."""
     return {
-        nodeid: Reach(frozenset(f for f in files.split("\n") if f), bool(passed))
+        nodeid: _reach(files, bool(passed))
         for nodeid, passed, files in conn.execute("SELECT nodeid, passed, files FROM reach")
     }
+
+
+def _lines(reach: Reach) -> str:
+    lines = sorted(reach.files)
+    if reach.functions is not None:
+        lines += [FUNCTIONS, *sorted(reach.functions)]
+    return "\n".join(lines)
+
+
+def _reach(text: str, passed: bool) -> Reach:
+    files, marker, functions = text.partition(FUNCTIONS)
+    return Reach(
+        frozenset(f for f in files.split("\n") if f),
+        passed,
+        frozenset(f for f in functions.split("\n") if f) if marker else None,
+    )
 
 
 def forget_reach(conn: sqlite3.Connection, nodeids: list[str]) -> None:

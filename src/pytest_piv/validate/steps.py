@@ -14,7 +14,7 @@ from functools import partial
 
 from pytest_piv import vcs
 from pytest_piv.paths import matches_any
-from pytest_piv.rgr.reach import Reach, module_level_changes, select_files
+from pytest_piv.rgr.reach import Reach, changed_functions, module_level_changes, select_files
 from pytest_piv.tools import ToolResult, run_tool
 from pytest_piv.validate.findings import (
     Finding,
@@ -211,7 +211,9 @@ def reach_affected(project: Project, reach: Mapping[str, Reach]) -> list[str] | 
     sources = [p for p, role in changed.items() if role == "source"]
     old = vcs.head_texts(target.root, sources, target.base)
     versions = {p: (old.get(p), project.sources.get(p)) for p in sources}
-    files = select_files(tests, changed, reach, module_level_changes(versions))
+    files = select_files(
+        tests, changed, reach, module_level_changes(versions), changed_functions(versions)
+    )
     return None if files is None else [f for f in files if (target.root / f).is_file()]
 
 
