@@ -2,12 +2,18 @@
 
 For every pair of fresh worker processes (one runs pytest in the base checkout, one in
 the candidate), the controller walks the benchmarks both sides have, in the same order.
-For each, it calibrates one iteration count on the candidate, warms both up, then asks
-them in turn for short chunks of rounds -- base first, then candidate first, alternately --
-so both see the same machine, the same neighbours and the same thermal drift. Only one
-worker runs at a time; the other waits on its pipe. Each pair yields one log ratio per
-benchmark; :func:`~pytest_piv.baselines.verdicts.estimate_ab` turns the pairs into an
-interval. A flagged or inconclusive benchmark gets more fresh pairs before it is judged.
+For each, it calibrates one iteration count on the candidate (once per run, reused by
+every pair), warms both up, then asks them in turn for short chunks of rounds -- base
+first, then candidate first, alternately -- so both see the same machine, the same
+neighbours and the same thermal drift. Only one worker runs at a time; the other waits on
+its pipe. Workers time a round without the time they waited for a CPU
+(:mod:`pytest_piv.baselines.clock`), so a busy neighbour does not drown a 10 ms round.
+
+Each pair yields one log ratio per benchmark; :func:`~pytest_piv.baselines.verdicts.estimate_ab`
+turns the pairs into an interval, and :func:`decide` runs the sequential test: after
+``MIN_PAIRS`` pairs, a benchmark stops as soon as it is decided, with ``alpha`` spent over
+the looks (:class:`Looks`). The next pair's workers start while the current pair measures,
+so pytest's start-up is paid once, not once per pair.
 """
 
 from __future__ import annotations
