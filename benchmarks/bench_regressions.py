@@ -32,6 +32,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -98,6 +99,7 @@ class Tally:
     runs_flagged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     runs: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: list[float] = field(default_factory=list)
+    seconds_by: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     escalated: int = 0
     escalation_seconds: list[float] = field(default_factory=list)
 
@@ -107,6 +109,7 @@ class Tally:
         for size in regressed:
             self.flagged[(variant, size)] += 1
         self.seconds.append(seconds)
+        self.seconds_by[variant].append(seconds)
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -172,6 +175,20 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the project and its store")
     parser.add_argument("--hogs", type=int, default=0, help="CPU-bound neighbour processes")
     parser.add_argument(
+        "--loop-ns",
+        type=float,
+        default=None,
+        help="the loop's cost per iteration in ns (default: measured at start; a busy start"
+        " makes every benchmark smaller than its name, so give it when harnesses share a"
+        " machine)",
+    )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=0.0,
+        help="start no repetition after this many minutes (0: no limit); says how many ran",
+    )
+    parser.add_argument(
         "--baseline",
         choices=("first", "save"),
         default="first",
@@ -186,7 +203,9 @@ def main() -> None:
     variants = [v for v in VARIANTS if v in args.variants.split(",")]
     modes = set(args.modes.split(","))
     rng = random.Random(args.seed)
-    cost = loop_cost()
+    # stopped with SIGTERM, still stop the neighbours and remove the scratch project
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    cost = args.loop_ns * 1e-9 if args.loop_ns else loop_cost()
     print(f"loop cost {cost * 1e9:.1f} ns/iteration; load {os.getloadavg()}", flush=True)
     scratch = Path(tempfile.mkdtemp(prefix="piv-harness-"))
     project = Project(scratch / "project", cost)
@@ -202,6 +221,9 @@ def main() -> None:
     started = time.monotonic()
     try:
         for rep in range(args.reps):
+            if args.minutes and time.monotonic() - started > args.minutes * 60:
+                print(f"time limit of {args.minutes:g} min reached after {rep} repetitions")
+                break
             order = list(variants)
             rng.shuffle(order)
             project.set_factor(1.0)
@@ -301,6 +323,10 @@ def main() -> None:
         )
     if plain_runs:
         ab = tallies["piv A/B"].seconds
+        typical = sum(plain_runs) / len(plain_runs)
+        for variant, spent in tallies["piv A/B"].seconds_by.items():
+            mean = sum(spent) / len(spent)
+            print(f"A/B on {variant} code: {mean:.1f}s per run ({mean / typical:.2f}x a plain run)")
         print(
             f"a plain pytest-benchmark run (no piv) took {sum(plain_runs) / len(plain_runs):.1f}s"
             + (

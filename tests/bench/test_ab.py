@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pytest_piv.baselines.clock import SCHEDSTAT
 from pytest_piv.cli import main
 from tests.bench.conftest import BenchProject
 from tests.conftest import git
@@ -71,3 +74,13 @@ def test_ab_stops_as_soon_as_every_benchmark_is_decided(
     assert "pair 3/16" in captured.err
     assert "pair 4/16" not in captured.err
     assert "every benchmark decided after 3 pairs" in captured.err
+
+
+def test_ab_rounds_leave_out_the_time_the_workers_waited_for_a_cpu(
+    git_bench_project: BenchProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not Path(SCHEDSTAT).exists():
+        pytest.skip("needs Linux scheduler statistics")
+    git_bench_project.wide_threshold()
+    assert ab(git_bench_project, "--pairs", "2", "--", "-k", "test_a") == 0
+    assert "rounds timed as wall time less run-queue wait" in capsys.readouterr().err

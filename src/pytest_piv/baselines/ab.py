@@ -2,12 +2,18 @@
 
 For every pair of fresh worker processes (one runs pytest in the base checkout, one in
 the candidate), the controller walks the benchmarks both sides have, in the same order.
-For each, it calibrates one iteration count on the candidate, warms both up, then asks
-them in turn for short chunks of rounds -- base first, then candidate first, alternately --
-so both see the same machine, the same neighbours and the same thermal drift. Only one
-worker runs at a time; the other waits on its pipe. Each pair yields one log ratio per
-benchmark; :func:`~pytest_piv.baselines.verdicts.estimate_ab` turns the pairs into an
-interval. A flagged or inconclusive benchmark gets more fresh pairs before it is judged.
+For each, it calibrates one iteration count on the candidate (once per run, reused by
+every pair), warms both up, then asks them in turn for short chunks of rounds -- base
+first, then candidate first, alternately -- so both see the same machine, the same
+neighbours and the same thermal drift. Only one worker runs at a time; the other waits on
+its pipe. Workers time a round without the time they waited for a CPU
+(:mod:`pytest_piv.baselines.clock`), so a busy neighbour does not drown a 10 ms round.
+
+Each pair yields one log ratio per benchmark; :func:`~pytest_piv.baselines.verdicts.estimate_ab`
+turns the pairs into an interval, and :func:`decide` runs the sequential test: after
+``MIN_PAIRS`` pairs, a benchmark stops as soon as it is decided, with ``alpha`` spent over
+the looks (:class:`Looks`). The next pair's workers start while the current pair measures,
+so pytest's start-up is paid once, not once per pair.
 """
 
 from __future__ import annotations
@@ -21,13 +27,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
 from pytest_piv.baselines.channel import CHANNEL_ENV, Channel, ChannelClosed, Message
+from pytest_piv.baselines.clock import WALL
 from pytest_piv.baselines.verdicts import (
+    SETTLE,
     Comparison,
     Evidence,
     Summary,
@@ -84,6 +92,8 @@ class PairData:
     candidate_only: set[str] = field(default_factory=set)
     order: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    #: how the workers timed a round (:mod:`pytest_piv.baselines.clock`)
+    clock: str = WALL
 
 
 class _Worker:
@@ -186,21 +196,43 @@ def _worker_flags() -> list[str]:
     return flags
 
 
-@contextmanager
-def _pair(
-    base: Side, candidate: Side, args: Sequence[str], python: str, timeout: float, index: int
-) -> Iterator[dict[str, _Worker]]:
-    workers: dict[str, _Worker] = {}
-    seed = random.randrange(1, 2**32 - 1)
-    cpu = _cpu_for(index)
-    try:
-        workers[BASE] = _Worker(base, args, python, timeout, seed, cpu)
-        workers[CANDIDATE] = _Worker(candidate, args, python, timeout, seed, cpu)
-        yield workers
-        for worker in workers.values():
+class _Pair:
+    """Two fresh workers, one per side, with the same hash seed and (once pinned) CPU.
+
+    ``pin_now`` pins them as they start: a pair started ahead of its turn then does its
+    start-up on the CPU it will measure on, not on the one the pair before it is measuring
+    on. The first pair is pinned after start-up, so its two workers start in parallel.
+    """
+
+    def __init__(
+        self,
+        base: Side,
+        candidate: Side,
+        args: Sequence[str],
+        python: str,
+        timeout: float,
+        index: int,
+        pin_now: bool = False,
+    ) -> None:
+        seed = random.randrange(1, 2**32 - 1)
+        cpu = _cpu_for(index)
+        self.workers: dict[str, _Worker] = {}
+        try:
+            self.workers[BASE] = _Worker(base, args, python, timeout, seed, cpu)
+            self.workers[CANDIDATE] = _Worker(candidate, args, python, timeout, seed, cpu)
+        except BaseException:
+            self.stop()
+            raise
+        if pin_now:
+            for worker in self.workers.values():
+                worker.pin()
+
+    def finish(self) -> None:
+        for worker in self.workers.values():
             worker.finish()
-    finally:
-        for worker in workers.values():
+
+    def stop(self) -> None:
+        for worker in self.workers.values():
             if worker.process.poll() is None:
                 worker.stop()
 
@@ -216,32 +248,28 @@ def _chunks(total: int, chunk: int) -> Iterator[tuple[int, tuple[str, str]]]:
 
 
 def measure_pair(
-    base: Side,
-    candidate: Side,
-    args: Sequence[str],
-    options: ABOptions,
-    data: PairData,
-    names: Sequence[str] | None = None,
-    python: str = sys.executable,
+    pair: _Pair, options: ABOptions, data: PairData, names: Sequence[str] | None = None
 ) -> None:
-    """Run one fresh pair of workers and add one sample pair per common benchmark."""
-    index = sum(len(p) for p in data.pairs.values())
-    with _pair(base, candidate, args, python, options.timeout, index) as workers:
-        seen = {side: list(w.recv("collected")["names"]) for side, w in workers.items()}
-        for worker in workers.values():
-            worker.pin()
-        base_names = set(seen[BASE])
-        order = [n for n in seen[CANDIDATE] if n in base_names]
-        if names is not None:
-            order = [n for n in order if n in set(names)]
-        if not data.order:
-            data.order = order
-            data.base_only = base_names - set(seen[CANDIDATE])
-            data.candidate_only = set(seen[CANDIDATE]) - base_names
-        for worker in workers.values():
-            worker.send({"op": "select", "names": order})
-        for name in order:
-            _measure_one(name, workers, options, data)
+    """Measure on one fresh pair of workers: one sample pair per common benchmark."""
+    workers = pair.workers
+    seen = {side: w.recv("collected") for side, w in workers.items()}
+    for worker in workers.values():
+        worker.pin()
+    data.clock = min(str(m.get("clock", WALL)) for m in seen.values())
+    base_names = set(seen[BASE]["names"])
+    candidate_names = list(seen[CANDIDATE]["names"])
+    order = [n for n in candidate_names if n in base_names]
+    if names is not None:
+        order = [n for n in order if n in set(names)]
+    if not data.order:
+        data.order = order
+        data.base_only = base_names - set(candidate_names)
+        data.candidate_only = set(candidate_names) - base_names
+    for worker in workers.values():
+        worker.send({"op": "select", "names": order})
+    for name in order:
+        _measure_one(name, workers, options, data)
+    pair.finish()
 
 
 def _measure_one(
@@ -332,23 +360,116 @@ class ABRun:
     errors: dict[str, str]
     pairs: int
     out_of_time: bool
+    clock: str = WALL
 
 
-def _settled(c: Comparison, strict: Comparison, pairs: int, options: ABOptions) -> bool:
-    """Whether a benchmark needs no more pairs.
+@dataclass(frozen=True)
+class Looks:
+    """The levels at which a regression may be called, look by look (alpha spending).
 
-    ``unchanged`` and ``improved`` stop a benchmark at the first look. A regression stops
-    it early only when it holds at ``alpha`` divided by the number of looks (``strict``,
-    Bonferroni over the looks, so that looking often cannot turn noise into an alarm);
-    otherwise it must hold over ``pairs`` fresh pairs, and as many again when
-    ``remeasure`` is on.
+    A benchmark is looked at after every pair from ``MIN_PAIRS`` on. Half of ``alpha`` is
+    spent evenly over the interim looks (a regression that holds there stops early), the
+    other half at the last look (``pairs`` pairs, twice that with ``remeasure``): by
+    Bonferroni, the chance that noise is called a regression at *any* look stays within
+    ``alpha``, however often the benchmark is looked at. ``unchanged`` and ``improved``
+    stop a benchmark at any look; they raise no alarm.
     """
-    if c.verdict in (Verdict.UNCHANGED, Verdict.IMPROVED):
-        return True
-    if c.verdict is Verdict.REGRESSED:
-        full = pairs >= options.pairs * (2 if options.remeasure else 1)
-        return full or strict.verdict is Verdict.REGRESSED
-    return c.verdict is not Verdict.INCONCLUSIVE
+
+    first: int
+    last: int
+    alpha: float
+
+    @classmethod
+    def of(cls, options: ABOptions, alpha: float) -> Looks:
+        last = max(options.pairs * (2 if options.remeasure else 1), MIN_PAIRS)
+        return cls(min(MIN_PAIRS, options.pairs), last, alpha)
+
+    @property
+    def interim(self) -> float:
+        """The level of each look before the last."""
+        return self.alpha / 2 / max(1, self.last - self.first)
+
+    def level(self, pairs: int) -> float:
+        return self.alpha / 2 if pairs >= self.last else self.interim
+
+
+def undecided(
+    data: PairData, threshold_for: Callable[[str], float], looks: Looks
+) -> tuple[list[Comparison], dict[str, str], list[str]]:
+    """The verdicts so far, the failed benchmarks, and the benchmarks that need more pairs.
+
+    A benchmark's verdict is taken at the level its own number of pairs allows
+    (:class:`Looks`); Holm holds it across the suite at that level.
+    """
+    found, errors = evidence(data, threshold_for)
+    final = {c.name: c for c in judge(found, looks.alpha / 2)}
+    interim = {c.name: c for c in judge(found, looks.interim)}
+    comparisons: list[Comparison] = []
+    wanted: list[str] = []
+    for e in found:
+        done = len(data.pairs.get(e.name, ()))
+        c = final[e.name] if done >= looks.last else interim[e.name]
+        if c.verdict is Verdict.REGRESSED or done >= looks.last:
+            comparisons.append(c)
+            continue
+        # not (yet) a regression at this look: what the final level says, so that an
+        # undecided benchmark reads as it would at the end, but never an alarm
+        shown = final[e.name]
+        if shown.verdict is Verdict.REGRESSED:
+            shown = replace(
+                shown,
+                verdict=Verdict.INCONCLUSIVE,
+                reason=shown.reason.replace("slower by", "slower, not yet confirmed, by", 1),
+                settle=SETTLE["ab"],
+            )
+        comparisons.append(shown)
+        if shown.verdict is Verdict.INCONCLUSIVE and e.name in data.pairs:
+            wanted.append(e.name)
+    return comparisons, errors, wanted
+
+
+def decide(
+    measure: Callable[[int, Sequence[str] | None, bool], None],
+    data: PairData,
+    options: ABOptions,
+    threshold_for: Callable[[str], float],
+    alpha: float,
+    progress: Callable[[str], None] = lambda _: None,
+    names: Sequence[str] | None = None,
+) -> ABRun:
+    """Measure pair after pair until every benchmark is decided (the sequential test).
+
+    ``measure(index, names, more)`` adds one pair's samples of ``names`` (None: all) to
+    ``data``; ``more`` says whether another pair may follow. After ``MIN_PAIRS`` pairs every
+    benchmark is judged after each pair (:func:`undecided`); only the undecided ones go
+    on, up to the last look or the time ``budget``.
+    """
+    looks = Looks.of(options, alpha)
+    deadline = None if options.budget is None else time.monotonic() + options.budget
+    wanted = None if names is None else list(names)
+    comparisons: list[Comparison] = []
+    errors: dict[str, str] = {}
+    measured = 0
+    out_of_time = False
+    for index in range(looks.last):
+        if deadline is not None and time.monotonic() >= deadline:
+            out_of_time = True
+            progress(f"time budget of {options.budget:g}s spent after {measured} pairs")
+            break
+        progress(f"pair {index + 1}/{looks.last}")
+        measure(index, wanted, index + 1 < looks.last)
+        measured += 1
+        if not data.order:
+            break
+        if index + 1 < looks.first:
+            continue
+        comparisons, errors, wanted = undecided(data, threshold_for, looks)
+        if not wanted:
+            progress(f"every benchmark decided after {measured} pairs")
+            break
+    if not comparisons:
+        comparisons, errors, _ = undecided(data, threshold_for, looks)
+    return ABRun(comparisons, errors, measured, out_of_time, data.clock)
 
 
 def run_ab(
@@ -364,43 +485,27 @@ def run_ab(
 ) -> ABRun:
     """Measure base against candidate over fresh pairs, stopping once all are decided.
 
-    After ``MIN_PAIRS`` pairs every benchmark is judged after each pair; only the
-    undecided ones (inconclusive, or a regression not yet confirmed over ``pairs`` pairs,
-    twice that with ``remeasure``) go on, up to that many pairs or the time ``budget``.
+    The next pair's workers start while the current pair measures (pinned to the other
+    CPU), so a pair's cost is its measuring, not pytest's start-up: a pair started ahead
+    and not needed is stopped unused.
     """
     data = PairData()
-    most = max(options.pairs * (2 if options.remeasure else 1), MIN_PAIRS)
-    looks = most - min(MIN_PAIRS, options.pairs) + 1
-    deadline = None if options.budget is None else time.monotonic() + options.budget
-    wanted = None if names is None else list(names)
-    comparisons: list[Comparison] = []
-    errors: dict[str, str] = {}
-    measured = 0
-    out_of_time = False
-    for index in range(most):
-        if deadline is not None and time.monotonic() >= deadline:
-            out_of_time = True
-            progress(f"time budget of {options.budget:g}s spent after {measured} pairs")
-            break
-        progress(f"pair {index + 1}/{most}")
-        measure_pair(base, candidate, args, options, data, names=wanted, python=python)
-        measured += 1
-        if not data.order:
-            break
-        if index + 1 < min(MIN_PAIRS, options.pairs):
-            continue
-        found, errors = evidence(data, threshold_for)
-        comparisons = judge(found, alpha)
-        strict = judge(found, alpha / looks)
-        wanted = [
-            c.name
-            for c, s in zip(comparisons, strict, strict=True)
-            if c.name in data.pairs and not _settled(c, s, len(data.pairs[c.name]), options)
-        ]
-        if not wanted:
-            progress(f"every benchmark decided after {measured} pairs")
-            break
-    if not comparisons:
-        found, errors = evidence(data, threshold_for)
-        comparisons = judge(found, alpha)
-    return ABRun(comparisons, errors, measured, out_of_time)
+    ahead: list[_Pair] = []
+
+    def start(index: int, pin_now: bool) -> _Pair:
+        return _Pair(base, candidate, args, python, options.timeout, index, pin_now)
+
+    def measure(index: int, wanted: Sequence[str] | None, more: bool) -> None:
+        pair = ahead.pop() if ahead else start(index, pin_now=False)
+        try:
+            if more:
+                ahead.append(start(index + 1, pin_now=True))
+            measure_pair(pair, options, data, names=wanted)
+        finally:
+            pair.stop()
+
+    try:
+        return decide(measure, data, options, threshold_for, alpha, progress, names)
+    finally:
+        for pair in ahead:
+            pair.stop()

@@ -7,6 +7,7 @@ between fresh process pairs), and Holm's step-down procedure, which holds the ch
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from statistics import NormalDist
@@ -100,8 +101,9 @@ def t_sf(t: float, df: float) -> float:
     return tail if t >= 0 else 1.0 - tail
 
 
+@functools.lru_cache(maxsize=256)
 def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t (bisection on :func:`t_sf`)."""
+    """The ``p`` quantile of Student's t (bisection on :func:`t_sf`; few distinct calls)."""
     if not 0.0 < p < 1.0:
         raise ValueError(p)
     if p < 0.5:

@@ -338,7 +338,7 @@ def ab_command(
             piv.bench.alpha,
             progress=progress,
         )
-    progress(f"done in {time.monotonic() - started:.1f}s")
+    progress(f"done in {time.monotonic() - started:.1f}s; rounds timed as {done.clock}")
     comparisons = done.comparisons
     _emit(comparisons, ref, "against base", as_json, markdown, piv)
     for name, why in sorted(done.errors.items()):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import math
 import os
-import time
 import traceback
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
@@ -20,9 +19,11 @@ from typing import Any
 import pytest
 
 from pytest_piv.baselines.channel import CHANNEL_ENV, Channel, Message
+from pytest_piv.baselines.clock import RUN_QUEUE, WALL, RunQueueClock, round_timer
 
 CHANNEL_KEY = pytest.StashKey[Channel]()
 USED_KEY = pytest.StashKey[set[str]]()
+CLOCK_KEY = pytest.StashKey[RunQueueClock | None]()
 MAX_ITERATIONS = 10_000_000
 
 
@@ -48,6 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if channel_spec:
         config.stash[CHANNEL_KEY] = Channel.from_env(channel_spec)
         config.stash[USED_KEY] = set()
+        # opened in the thread that runs the tests: the wait it reads is that thread's
+        config.stash[CLOCK_KEY] = RunQueueClock.open()
         config.pluginmanager.register(WorkerSession(config), "piv-ab-worker")
 
 
@@ -57,13 +60,15 @@ class WorkerSession:
     def __init__(self, config: pytest.Config) -> None:
         self.channel = config.stash[CHANNEL_KEY]
         self.used = config.stash[USED_KEY]
+        self.clock = RUN_QUEUE if config.stash[CLOCK_KEY] is not None else WALL
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         benches = [i for i in items if "benchmark" in getattr(i, "fixturenames", ())]
-        self.channel.send({"op": "collected", "names": [i.nodeid for i in benches]})
+        names = [i.nodeid for i in benches]
+        self.channel.send({"op": "collected", "names": names, "clock": self.clock})
         selected = self.channel.recv()["names"]
         by_id = {i.nodeid: i for i in benches}
         keep = [by_id[name] for name in selected if name in by_id]
@@ -89,21 +94,26 @@ class WorkerSession:
 class ABBenchmark:
     """Stands in for pytest-benchmark's fixture; the controller decides every round."""
 
-    def __init__(self, name: str, channel: Channel, used: set[str]) -> None:
+    def __init__(
+        self, name: str, channel: Channel, used: set[str], clock: RunQueueClock | None = None
+    ) -> None:
         self.name = name
         self.fullname = name
         self.group: str | None = None
         self.extra_info: dict[str, object] = {}
         self._channel = channel
         self._used = used
+        self._time = round_timer(clock)
 
     def __call__(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         def timed(iterations: int) -> float:
             loops = range(iterations)
-            start = time.perf_counter()
-            for _ in loops:
-                function(*args, **kwargs)
-            return time.perf_counter() - start
+
+            def body() -> None:
+                for _ in loops:
+                    function(*args, **kwargs)
+
+            return self._time(body)
 
         self._serve(timed, fixed=None)
         return function(*args, **kwargs)
@@ -128,10 +138,12 @@ class ABBenchmark:
 
         def timed(count: int) -> float:
             call_args, call_kwargs = arguments()
-            start = time.perf_counter()
-            for _ in range(count):
-                target(*call_args, **call_kwargs)
-            elapsed = time.perf_counter() - start
+
+            def body() -> None:
+                for _ in range(count):
+                    target(*call_args, **call_kwargs)
+
+            elapsed = self._time(body)
             if teardown is not None:
                 teardown(*call_args, **call_kwargs)
             return elapsed
@@ -183,4 +195,9 @@ def benchmark(request: pytest.FixtureRequest) -> ABBenchmark:
     config = request.config
     if CHANNEL_KEY not in config.stash:
         pytest.skip("the A/B benchmark fixture only runs under `piv bench ab`")
-    return ABBenchmark(request.node.nodeid, config.stash[CHANNEL_KEY], config.stash[USED_KEY])
+    return ABBenchmark(
+        request.node.nodeid,
+        config.stash[CHANNEL_KEY],
+        config.stash[USED_KEY],
+        config.stash[CLOCK_KEY],
+    )
