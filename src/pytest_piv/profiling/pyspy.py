@@ -45,7 +45,7 @@ def record(
     command: Sequence[str],
     directory: Path,
     *,
-    rate: int = 50,
+    rate: int = 25,
     tool: str = "py-spy",
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,

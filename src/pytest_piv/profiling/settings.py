@@ -38,11 +38,11 @@ class ProfileSettings(NamedTuple):
 
     mode: ProfileMode = "off"
     dir: str = ".piv/profiles"
-    #: py-spy's samples per second. 50, not py-spy's 100: each sample pauses the program
-    #: (``blocking``), and at 100 Hz the pauses cost about 1.2x the run's wall time
-    #: (docs/profiling.md, "What it costs"); 50 Hz is still hundreds of samples for a
-    #: suite of a few seconds, with exact stacks
-    rate: int = 50
+    #: py-spy's samples per second. 25, not py-spy's 100: each sample pauses the program
+    #: (``blocking``); on an idle machine 100 Hz cost about 1.24x the run's wall time,
+    #: 50 Hz 1.13-1.16x, 25 Hz 1.07x (docs/profiling.md, "What it costs"). 25 Hz is
+    #: 250 samples for a ten-second suite, with exact stacks; raise it for short runs
+    rate: int = 25
     top: int = 10
     max_memory: int | None = None
     test_max_memory: int | None = None
