@@ -21,6 +21,7 @@ mode = "off"
 
 WORK = '''\
 import json
+import os
 import pathlib
 
 HERE = pathlib.Path(__file__).parent
@@ -34,11 +35,12 @@ COUNTER.write_text(str(INDEX + 1))
 
 
 def factor(name):
-    """This process's work factor for a benchmark (a list gives one per process)."""
+    """This process's work factor for a benchmark (a list gives one per process), times
+    the machine's (BENCH_MACHINE_FACTOR: a slower machine, the same on both sides of A/B)."""
     value = FACTORS.get(name, 1.0)
     if isinstance(value, list):
-        return value[min(INDEX, len(value) - 1)]
-    return value
+        value = value[min(INDEX, len(value) - 1)]
+    return value * float(os.environ.get("BENCH_MACHINE_FACTOR", "1"))
 
 
 def spin(n):

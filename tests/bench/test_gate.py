@@ -316,3 +316,28 @@ def test_an_inconclusive_stored_verdict_escalates_to_ab_against_the_baselines_co
             " (A/B, * pairs in *s)*",
         ]
     )
+
+
+def test_a_stored_regression_that_ab_does_not_confirm_does_not_fail_the_run(
+    git_bench_project: BenchProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git_bench_project.factors(a=1.0, b=1.0)
+    assert git_bench_project.run().ret == 0  # the baseline
+    # the whole machine is now 3x slower, on both sides of an A/B: no code changed
+    monkeypatch.setenv("BENCH_MACHINE_FACTOR", "3")
+    result = git_bench_project.run()
+    assert result.ret == 0, result.stdout.str()
+    assert "regressed" not in git_bench_project.verdicts().values()
+    result.stdout.fnmatch_lines(["*measured them against commit * (A/B, * pairs in *s)*"])
+
+
+def test_a_stored_regression_stands_when_no_ab_can_run(
+    bench_project: BenchProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench_project.factors(a=1.0, b=1.0)
+    assert bench_project.run().ret == 0
+    monkeypatch.setenv("BENCH_MACHINE_FACTOR", "3")
+    result = bench_project.run()
+    assert result.ret == 1
+    assert "regressed" in bench_project.verdicts().values()
+    result.stdout.fnmatch_lines(["*could not escalate * to an A/B run: no git commit is known*"])
