@@ -1,10 +1,11 @@
 """When stored mode cannot decide, measure again, interleaved, against the baseline's commit.
 
 A stored comparison left inconclusive (too noisy, or neither clearing the boundary nor
-ruling the threshold out) is settled by an A/B run: the commit the baseline was measured
-on is checked out in a temporary git worktree, and base and working tree are measured in
-pairs of fresh worker processes, rounds alternating, within a time budget. The A/B
-verdict replaces the stored one, with the samples it was judged on.
+ruling the threshold out) is settled by an A/B run, and one judged regressed is confirmed
+by one (stored mode beside a busy neighbour can call unchanged code slower): the commit
+the baseline was measured on is checked out in a temporary git worktree, and base and
+working tree are measured in pairs of fresh worker processes, rounds alternating, within
+a time budget. The A/B verdict replaces the stored one, with the samples it was judged on.
 """
 
 from __future__ import annotations

@@ -61,6 +61,10 @@ def benchmark_plugin_present(config: pytest.Config) -> bool:
     return config.pluginmanager.hasplugin("benchmark")
 
 
+#: the stored verdicts an A/B run against the baseline's commit settles or confirms
+ESCALATED = (Verdict.INCONCLUSIVE, Verdict.REGRESSED)
+
+
 class BenchEvidence:
     """In every process (xdist workers too): marks the reports of tests using ``benchmark``."""
 
@@ -261,8 +265,11 @@ class BenchPlugin:
             flagged = self._flagged()
 
     def _escalate(self, conn: Any) -> None:
-        """Settle what stored mode left inconclusive by A/B against the baseline's commit."""
-        undecided = [c.name for c in self.comparisons if c.verdict is Verdict.INCONCLUSIVE]
+        """Settle what stored mode left inconclusive, and confirm what it judged regressed,
+        by A/B against the baseline's commit: a stored comparison beside a busy neighbour
+        can call unchanged code slower even after fresh re-measures; an interleaved A/B
+        cannot be fooled that way. Without a commit or a budget the stored verdict stands."""
+        undecided = [c.name for c in self.comparisons if c.verdict in ESCALATED]
         if not undecided or self.settings.escalation_budget <= 0:
             return
         heads = store.baseline_heads(conn, self.machine)
