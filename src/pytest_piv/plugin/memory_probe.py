@@ -26,7 +26,11 @@ from typing import Any
 import pytest
 
 from pytest_piv.errors import ConfigError
-from pytest_piv.plugin.session_rss import SESSION_ENV, WORKER_RSS, WorkerRss, maxrss_bytes
+from pytest_piv.plugin.session_rss import (
+    SESSION_ENV,
+    ControllerRss,
+    WorkerRss,
+)
 from pytest_piv.profiling import memray_backend
 from pytest_piv.profiling.budgets import SESSION
 from pytest_piv.profiling.settings import parse_marker_limit
@@ -107,7 +111,7 @@ def _tracked(runtest: Callable[[], None], capture: Path) -> Callable[[], None]:
     return tracked
 
 
-class _Remeasure:
+class _Remeasure(ControllerRss):
     """The fresh process of a re-measurement: write what each test peaked at (and, for a
     session, the session's peak)."""
 
@@ -117,17 +121,11 @@ class _Remeasure:
         self.session = session
         self.worker_rss: list[int] = []
 
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: object) -> None:
-        rss = getattr(node, "workeroutput", {}).get(WORKER_RSS)
-        if isinstance(rss, int):
-            self.worker_rss.append(rss)
-
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
         seen: dict[str, dict[str, int]] = dict(self.tracker.seen)
         if self.session:
-            peak = sum(self.worker_rss) if self.worker_rss else maxrss_bytes()
+            peak = self.session_peak()
             seen[SESSION] = {"peak": peak, "leaked": 0}
         self.out.write_text(json.dumps(seen), encoding="utf-8")
 

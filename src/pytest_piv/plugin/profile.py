@@ -30,7 +30,11 @@ from typing import Any
 import pytest
 
 from pytest_piv.config import PivConfig
-from pytest_piv.plugin.session_rss import SESSION_ENV, WORKER_RSS, WorkerRss, maxrss_bytes
+from pytest_piv.plugin.session_rss import (
+    SESSION_ENV,
+    ControllerRss,
+    WorkerRss,
+)
 from pytest_piv.profiling import permissions, pyspy, runs
 from pytest_piv.profiling.budgets import (
     SESSION,
@@ -154,7 +158,7 @@ def _sites(rows: list[list[Any]]) -> tuple[SiteTotal, ...]:
     return tuple(SiteTotal(str(f), str(p), int(ln), int(s), int(c)) for f, p, ln, s, c in rows)
 
 
-class ProfilePlugin:
+class ProfilePlugin(ControllerRss):
     """The controller's half: report, budgets, store (registered as ``piv-profile``)."""
 
     def __init__(
@@ -202,18 +206,12 @@ class ProfilePlugin:
         """Hand the run directory to each xdist worker."""
         node.workerinput[WORKER_KEY] = str(self.run)
 
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: object) -> None:
-        rss = getattr(node, "workeroutput", {}).get(WORKER_RSS)
-        if isinstance(rss, int):
-            self.worker_rss.append(rss)
-
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.mem:
             self.data = runs.merge_report(self.run, {"run": self.run.name, "skipped": self.skipped})
             return
-        session_peak = sum(self.worker_rss) if self.worker_rss else maxrss_bytes()
+        session_peak = self.session_peak()
         checks = self._judge(session_peak)
         failed = [c for c in checks if c.failed]
         if failed:

@@ -45,3 +45,19 @@ class WorkerRss:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
         self.config.workeroutput[WORKER_RSS] = maxrss_bytes()  # type: ignore[attr-defined]
+
+
+class ControllerRss:
+    """The controller's half, mixed into a plugin: collect each worker's peak as it goes
+    down; :meth:`session_peak` is their sum, or this process's own peak without workers."""
+
+    worker_rss: list[int]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        rss = getattr(node, "workeroutput", {}).get(WORKER_RSS)
+        if isinstance(rss, int):
+            self.worker_rss.append(rss)
+
+    def session_peak(self) -> int:
+        return sum(self.worker_rss) if self.worker_rss else maxrss_bytes()
