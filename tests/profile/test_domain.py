@@ -166,6 +166,37 @@ def test_a_file_that_is_not_speedscope_is_a_clear_error() -> None:
         parse_speedscope(json.loads('{"profiles": 3}'))
 
 
+def _launched_document(launcher_name: str) -> dict[str, object]:
+    """Speedscope as py-spy writes it for the launcher and its child: the child's samples
+    nest under the launcher's process frame; py-spy may read the launcher's command line
+    before exec, as an empty string."""
+    frames = [
+        {"name": f"process 10:{launcher_name}", "file": ""},
+        {"name": 'process 11:"python prog.py"', "file": ""},
+        {"name": "<module>", "file": "launch.py"},
+        {"name": "<module>", "file": "prog.py"},
+        {"name": "leaf", "file": "prog.py"},
+    ]
+    return {
+        "shared": {"frames": frames},
+        "profiles": [
+            {"type": "sampled", "name": "Process 10 Thread 10", "samples": [[0, 2], [0]],
+             "weights": [0.1, 0.1]},
+            {"type": "sampled", "name": "Process 11 Thread 11", "samples": [[0, 1, 3, 4]],
+             "weights": [0.5]},
+        ],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("launcher_name", ['"python -m pytest_piv.profiling.launch st x"', '""'])
+def test_the_launchers_own_samples_are_dropped_even_when_py_spy_did_not_read_its_name(
+    launcher_name: str,
+) -> None:
+    profile = parse_speedscope(_launched_document(launcher_name), skip_launcher=True)
+    assert (profile.processes, profile.samples) == (1, 1)
+    assert profile.stacks == {(("<module>", "prog.py"), ("leaf", "prog.py")): 0.5}
+
+
 def _allocate_twice(blocks: int) -> list[bytearray]:
     keep = [bytearray(10_000) for _ in range(blocks)]
     spare = bytearray(3_000_000)

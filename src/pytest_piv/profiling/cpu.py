@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+#: the module py-spy starts, which runs the profiled command and keeps its exit code
+LAUNCHER = "pytest_piv.profiling.launch"
+
 #: a function in a profile: (name, file)
 Function = tuple[str, str]
 
@@ -92,20 +95,35 @@ def _is_pseudo(frame: Mapping[str, object]) -> bool:
     return not frame.get("file") and name.startswith(("process ", "thread "))
 
 
-def _own_process(sample: list[int], functions: list[Function | None]) -> int | None:
-    """The innermost process frame of a sample (py-spy nests a child's under its parent's)."""
-    found = None
-    for index in sample:
-        if functions[index] is None:
-            found = index
+def _process_frames(sample: list[int], functions: list[Function | None]) -> list[int]:
+    """The process frames of a sample, outermost first (py-spy nests a child's under its
+    parent's)."""
+    return [index for index in sample if functions[index] is None]
+
+
+def _launchers(
+    profiles: list[object], functions: list[Function | None], names: list[str]
+) -> set[int]:
+    """The process frames of the launcher: the outermost process of any sample that nests
+    a child under it, or a process named after the launcher module. py-spy may read the
+    launcher's command line before exec and name it ``process N:""``, so the name alone
+    does not find it."""
+    found = {index for index, name in enumerate(names) if LAUNCHER in name}
+    for profile in profiles:
+        if isinstance(profile, Mapping):
+            for sample in profile.get("samples", []):
+                nested = _process_frames(sample, functions)
+                if len(nested) > 1:
+                    found.add(nested[0])
     return found
 
 
-def parse_speedscope(data: object, *, skip_command: str | None = None) -> CpuProfile:
+def parse_speedscope(data: object, *, skip_launcher: bool = False) -> CpuProfile:
     """A :class:`CpuProfile` from a parsed speedscope document (``json.load`` of the file).
 
-    ``skip_command`` drops the samples of processes whose command line contains it (the
-    launcher that keeps the profiled command's exit code).
+    ``skip_launcher`` drops the samples taken in the launcher process that keeps the
+    profiled command's exit code (:mod:`pytest_piv.profiling.launch`), so that its start-up
+    is not counted as the command's time.
     """
     if not isinstance(data, Mapping):
         raise ProfileFormatError("not a speedscope document (expected a JSON object)")
@@ -115,14 +133,14 @@ def parse_speedscope(data: object, *, skip_command: str | None = None) -> CpuPro
     if not isinstance(frames, list) or not isinstance(profiles, list):
         raise ProfileFormatError("not a speedscope document (no shared frames or profiles)")
     functions: list[Function | None] = []
-    skipped: set[int] = set()
-    for index, frame in enumerate(frames):
+    names: list[str] = []
+    for frame in frames:
         if not isinstance(frame, Mapping):
             raise ProfileFormatError("a speedscope frame is not an object")
         pseudo = _is_pseudo(frame)
-        if pseudo and skip_command and skip_command in str(frame.get("name", "")):
-            skipped.add(index)
+        names.append(str(frame.get("name", "")) if pseudo else "")
         functions.append(None if pseudo else (str(frame["name"]), str(frame["file"])))
+    skipped = _launchers(profiles, functions, names) if skip_launcher else set()
     stacks: dict[tuple[Function, ...], float] = defaultdict(float)
     samples = 0
     processes: set[str] = set()
@@ -131,7 +149,8 @@ def parse_speedscope(data: object, *, skip_command: str | None = None) -> CpuPro
             continue
         weights = profile.get("weights", [])
         for sample, weight in zip(profile.get("samples", []), weights, strict=False):
-            if skipped and _own_process(sample, functions) in skipped:
+            own = _process_frames(sample, functions)
+            if skipped and own and own[-1] in skipped:
                 continue
             processes.add(str(profile.get("name", "")).split(" Thread ")[0])
             stack = tuple(f for f in (functions[i] for i in sample) if f is not None)

@@ -12,14 +12,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pytest_piv.profiling.cpu import CpuProfile, ProfileFormatError, parse_speedscope
+from pytest_piv.profiling.cpu import LAUNCHER, CpuProfile, ProfileFormatError, parse_speedscope
 from pytest_piv.profiling.flamegraph import render_svg
 from pytest_piv.tools import find_tool, run_tool
 
 SPEEDSCOPE = "cpu.speedscope.json"
 FLAMEGRAPH = "cpu.svg"
 STATUS = "exit-status"
-LAUNCHER = "pytest_piv.profiling.launch"
 
 
 def record_argv(
@@ -77,7 +76,7 @@ def load(directory: Path) -> CpuProfile:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ProfileFormatError(f"{path}: no readable speedscope profile ({exc})") from None
-    return parse_speedscope(data, skip_command=LAUNCHER)
+    return parse_speedscope(data, skip_launcher=True)
 
 
 def write_flamegraph(profile: CpuProfile, directory: Path, title: str) -> Path:
