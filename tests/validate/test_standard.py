@@ -217,3 +217,55 @@ def test_a_module_with_a_stub_beside_it_is_checked_through_its_stub_once(
     code, out = repo.piv("validate", "--preset", "types")
     assert code == 0, out
     assert "mypy  pass" in out
+
+
+@pytest.mark.slow
+def test_a_body_only_change_needs_no_check_at_head_for_old_errors_in_unchanged_files(
+    shop: Repo,
+) -> None:
+    shop.write(
+        "src/shop/checkout.py",
+        "from shop.cart import subtotal\n\n\n"
+        "def total(prices: list[int]) -> int:\n    return subtotal(prices) + 1\n\n\n"
+        'def label() -> int:\n    return "old debt"\n',
+    )
+    shop.commit("debt")
+    shop.write("src/shop/cart.py", "def subtotal(prices: list[int]) -> int:\n    return 0\n")
+    code, data = shop.validate_json("--preset", "types")
+    steps = data["steps"]
+    assert isinstance(steps, list)
+    assert (code, steps[0]["verdict"], steps[0]["findings"]) == (0, "pass", [])
+    assert str(steps[0]["detail"]).endswith(
+        "1 error already at HEAD not reported (no interface changed)"
+    )
+    assert not (shop.path / ".piv" / "validate" / "mypy-baseline.json").exists()
+
+    # a new error in the changed file itself is still told from its old ones at HEAD
+    shop.write("src/shop/cart.py", 'def subtotal(prices: list[int]) -> int:\n    return "x"\n')
+    code, out = shop.piv("validate", "--preset", "types")
+    assert code == 1
+    assert "src/shop/cart.py:2:12: return-value" in out
+    assert "old debt" not in out
+
+
+@pytest.mark.slow
+def test_an_attribute_a_method_body_changes_is_an_interface_change(shop: Repo) -> None:
+    shop.write(
+        "src/shop/cart.py",
+        "class Cart:\n    def __init__(self) -> None:\n        self.size = 0\n",
+    )
+    shop.write(
+        "src/shop/checkout.py",
+        "from shop.cart import Cart\n\n\n"
+        "def grow(cart: Cart) -> int:\n    return cart.size + 1\n\n\n"
+        'def label() -> int:\n    return "old debt"\n',
+    )
+    shop.commit("debt")
+    shop.write(
+        "src/shop/cart.py",
+        "class Cart:\n    def __init__(self) -> None:\n        self.size = 'none'\n",
+    )
+    code, out = shop.piv("validate", "--preset", "types")
+    assert code == 1
+    assert "src/shop/checkout.py:5:12: operator" in out
+    assert "old debt" not in out
