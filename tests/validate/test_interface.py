@@ -90,7 +90,9 @@ def test_the_interfaces_are_unchanged_only_when_every_changed_file_is_a_body_edi
     body_edit = _variant("    return total + tax\n", "    return tax + total\n")
     assert interfaces_unchanged({"src/cart.py": (BASE, body_edit)})
     signature = _variant("tax: int = 0", "tax: int = 1")
-    assert not interfaces_unchanged({"src/cart.py": (BASE, body_edit), "src/b.py": (BASE, signature)})
+    assert not interfaces_unchanged(
+        {"src/cart.py": (BASE, body_edit), "src/b.py": (BASE, signature)}
+    )
     assert not interfaces_unchanged({"src/new.py": (None, BASE)})  # an added module
     assert not interfaces_unchanged({"src/gone.py": (BASE, None)})  # a deleted module
     assert not interfaces_unchanged({"src/cart.py": ("def broken(:\n", body_edit)})
@@ -98,3 +100,14 @@ def test_the_interfaces_are_unchanged_only_when_every_changed_file_is_a_body_edi
     for config in ("pyproject.toml", "setup.cfg", "mypy.ini", "src/pkg/py.typed", "a.pth"):
         assert not interfaces_unchanged({config: ("a", "b")}), config
     assert interfaces_unchanged({"README.md": ("a", "b"), "docs/x.rst": (None, "b")})
+
+
+def test_functions_under_if_and_try_at_module_level_are_reduced_to_their_signatures() -> None:
+    guarded = (
+        "import sys\nif sys.version_info >= (3, 12):\n    def f() -> int:\n        return {}\n"
+    )
+    tried = "try:\n    import x\nexcept ImportError:\n    def f() -> int:\n        return {}\n"
+    for source in (guarded, tried):
+        edited = source.replace("return {}", "return {} + 1")
+        assert interface_digest(edited) == interface_digest(source)
+        assert interface_digest(source.replace("-> int", "-> str")) != interface_digest(source)

@@ -7,7 +7,9 @@ configured it; only errors in the checked files are kept. When there are errors,
 files that have errors are checked at HEAD in a temporary git worktree (cached per HEAD and
 file set) and only errors HEAD did not have are reported: debt in untouched code is not
 newly reported. That check's mypy cache is seeded from the project's own, so it is
-incremental even on piv's first run.
+incremental even on piv's first run. When the change altered no module's interface (only
+function bodies: :mod:`pytest_piv.validate.interface`), the errors in unchanged files are
+old by construction and only the changed files with errors are checked at HEAD.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from pytest_piv.baselines.worktree import checkout
 from pytest_piv.errors import VcsError
 from pytest_piv.tools import run_tool
 from pytest_piv.validate.findings import Finding, new_findings, parse_mypy
+from pytest_piv.validate.interface import interfaces_unchanged
 from pytest_piv.validate.project import Project, Target, tool_command
 from pytest_piv.validate.runner import StepResult, Verdict, judged
 from pytest_piv.values import counted
-from pytest_piv.vcs import resolve_commit
+from pytest_piv.vcs import changed_files, head_texts, resolve_commit
 
 OUTPUT_FLAGS = (
     "--show-column-numbers",
@@ -224,6 +227,38 @@ def _baseline(
     return found, ""
 
 
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def body_only_changes(target: Target) -> set[str] | None:
+    """The paths that differ from the base in the work tree (what mypy reads), when they
+    change no module's interface; None when one might (or git cannot tell)."""
+    try:
+        changed, deleted = changed_files(target.root, target.base)
+        paths = [*changed, *deleted]
+        python = [p for p in paths if p.endswith((".py", ".pyi"))]
+        before = head_texts(target.root, python, target.base)
+    except VcsError:
+        return None
+    changes: dict[str, tuple[str | None, str | None]] = dict.fromkeys(paths, (None, None))
+    changes.update({p: (before.get(p), _read(target.root / p)) for p in python})
+    return set(paths) if interfaces_unchanged(changes) else None
+
+
+def _old_by_interface(target: Target, found: list[Finding]) -> tuple[list[Finding], int]:
+    """The errors that may be new (to check at the base), and how many are known old:
+    those in unchanged files when no interface changed."""
+    changed = body_only_changes(target)
+    if changed is None:
+        return found, 0
+    suspects = [f for f in found if f.path in changed]
+    return suspects, len(found) - len(suspects)
+
+
 def scoped_mypy(project: Project, budget: float) -> StepResult:
     """The ``mypy`` step of the standard preset."""
     started = time.perf_counter()
@@ -241,16 +276,22 @@ def scoped_mypy(project: Project, budget: float) -> StepResult:
     found = [f for f in found if f.path in checked]
     detail = f"{len(files)} files: {len(target.python_files)} changed + importers"
     if found and baseline_wanted:
-        left = budget - (time.perf_counter() - started)
-        with_errors = sorted({f.path for f in found})  # only these need a baseline
-        before, why = _baseline(target, with_errors, max(left, 1.0))
+        suspects, known_old = _old_by_interface(target, found)
+        before: list[Finding] | None = []
+        why = ""
+        if suspects:
+            left = budget - (time.perf_counter() - started)
+            with_errors = sorted({f.path for f in suspects})  # only these need a baseline
+            before, why = _baseline(target, with_errors, max(left, 1.0))
         if before is None:
             verdict = _failed(why)
             return StepResult("mypy", verdict, _since(started), tuple(found), why)
-        fresh = new_findings(found, before)
+        fresh = new_findings(suspects, before)
         if len(fresh) < len(found):
             old = len(found) - len(fresh)
             detail += f", {counted(old, 'error')} already at {target.base} not reported"
+            if known_old:
+                detail += " (no interface changed)"
         found = fresh
     return StepResult("mypy", judged(bool(found)), _since(started), tuple(found), detail)
 
