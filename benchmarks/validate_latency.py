@@ -16,6 +16,11 @@ callers in eleven other modules. Measured, once each (``--repeat`` for more):
   new HEAD), warm with the baseline cached, and warm for a change that type-checks (one
   mypy run, no baseline needed).
 
+And the common commit, a change inside a function body (``loop_last`` keeps its signature;
+its interface is unchanged, so mypy re-analyses only the changed module): whole-project
+mypy and ``piv validate`` from a cache at HEAD, and the first piv run (no piv state) in a
+project whose developer has run mypy.
+
 Then a second one-file change, where staged-only mypy misses the broken caller:
 ``pick_unit_and_suffix`` in ``rich/filesize.py`` becomes keyword-only after ``suffixes``,
 which breaks its unchanged caller ``rich/progress.py``, a module that neither
@@ -41,6 +46,8 @@ CHANGED = "rich/_loop.py"
 OLD = "def loop_last(values: Iterable[T]) -> Iterable[Tuple[bool, T]]:"
 BREAKING = "def loop_last(values: Iterable[T], flag: bool) -> Iterable[Tuple[bool, T]]:"
 HARMLESS = 'def loop_last(values: Iterable[T]) -> Iterable[Tuple[bool, T]]:  # "harmless"'
+BODY_OLD = """    yield True, previous_value\n"""
+BODY_NEW = """    last = previous_value\n    yield True, last\n"""
 MISSED_FILE = "rich/filesize.py"
 MISSED_OLD = (
     "def pick_unit_and_suffix(size: int, suffixes: List[str], base: int) -> Tuple[int, str]:"
@@ -139,7 +146,22 @@ def main() -> None:
         record("piv validate, no piv state, project .mypy_cache", *timed(workdir, *piv))
         clear(workdir, ".mypy_cache", ".piv")
         record("piv validate, fully cold (no mypy cache at all)", *timed(workdir, *piv))
+        # the common commit: a body-only change, from a cache at HEAD
         edit(workdir, OLD)
+        sh(workdir, mypy, check=False)
+        sh(workdir, *piv, check=False)
+        replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
+        record("piv validate, warm, a body-only change", *timed(workdir, *piv))
+        replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
+        sh(workdir, mypy, check=False)
+        replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
+        record("mypy whole project, warm, a body-only change", *timed(workdir, mypy))
+        replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
+        clear(workdir, ".piv")
+        sh(workdir, mypy, check=False)
+        replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
+        record("piv validate, body-only, no piv state, project cache", *timed(workdir, *piv))
+        replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
         dmypy = str(workdir / ".venv" / "bin" / "dmypy")
         sh(workdir, dmypy, "stop", check=False)
         clear(workdir, ".mypy_cache", ".dmypy.json")
