@@ -129,6 +129,31 @@ def test_a_changed_function_body_runs_only_the_tests_that_called_that_function(
     assert set(plain_project.last_run()) == {"tests/test_tax.py::test_till"}
 
 
+def test_a_second_uncommitted_body_change_is_narrowed_from_the_ledgers_copy(
+    plain_project: Project,
+) -> None:
+    till = (
+        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n"
+        "        return {}\n"
+    )
+    plain_project.write("src/shop/tax.py", till.format("x * rate()"))
+    plain_project.write(
+        "tests/test_tax.py",
+        "from shop.tax import Till, rate\n\n\ndef test_rate():\n    assert rate() == 2\n\n\n"
+        "def test_till():\n    assert Till().total(1) == 2\n",
+    )
+    plain_project.commit("tax")
+    assert plain_project.run("--piv-rgr-reach=select").ret == 0
+    plain_project.write("src/shop/tax.py", till.format("rate() * x"))
+    assert plain_project.run("--piv-rgr-reach=select").ret == 0
+    # the version before this edit was never committed: only the ledger has it
+    plain_project.write("src/shop/tax.py", till.format("(rate() * x)"))
+    result = plain_project.run("--piv-rgr-reach=select")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*1 passed, 2 deselected*"])
+    assert set(plain_project.last_run()) == {"tests/test_tax.py::test_till"}
+
+
 def test_without_the_reach_selection_a_source_change_is_a_subset_until_a_full_run(
     plain_project: Project,
 ) -> None:
