@@ -408,15 +408,13 @@ def index_blobs(root: Path) -> dict[str, str]:
     return {path: blob for mode, blob, path in _INDEX_ENTRY.findall(listing) if mode != "160000"}
 
 
-def head_texts(root: Path, paths: list[str], ref: str = "HEAD") -> dict[str, str | None]:
-    """The text of each path at ``ref`` (None where it did not exist): one git process."""
-    if not paths or _work_tree_and_head(root)[1] is None:
-        return dict.fromkeys(paths)
-    request = "".join(f"{ref}:{p}\n" for p in paths)
+def _cat_file_batch(root: Path, requests: list[str]) -> list[bytes | None]:
+    """``git cat-file --batch`` for each request (``REF:PATH`` or a blob id), in order; None
+    where git has no such blob. One git process."""
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "cat-file", "--batch"],
-            input=request.encode("utf-8"),
+            input="".join(f"{r}\n" for r in requests).encode("utf-8"),
             capture_output=True,
             check=False,
             env=_git_env(),
@@ -424,19 +422,44 @@ def head_texts(root: Path, paths: list[str], ref: str = "HEAD") -> dict[str, str
     except FileNotFoundError:
         raise VcsError("git is not installed") from None
     out = done.stdout
-    texts: dict[str, str | None] = {}
+    found: list[bytes | None] = []
     position = 0
-    for path in paths:
-        end = out.index(b"\n", position)
+    for _ in requests:
+        end = out.find(b"\n", position)
+        if end < 0:  # git stopped early (not a repository): nothing more to read
+            found.append(None)
+            continue
         header = out[position:end].split()
         position = end + 1
         if len(header) == 3 and header[1] == b"blob":
             size = int(header[2])
-            texts[path] = out[position : position + size].decode("utf-8", "replace")
+            found.append(out[position : position + size])
             position += size + 1
         else:
-            texts[path] = None
-    return texts
+            found.append(None)
+    return found
+
+
+def head_texts(root: Path, paths: list[str], ref: str = "HEAD") -> dict[str, str | None]:
+    """The text of each path at ``ref`` (None where it did not exist): one git process."""
+    if not paths or _work_tree_and_head(root)[1] is None:
+        return dict.fromkeys(paths)
+    blobs = _cat_file_batch(root, [f"{ref}:{p}" for p in paths])
+    return {
+        path: None if data is None else data.decode("utf-8", "replace")
+        for path, data in zip(paths, blobs, strict=True)
+    }
+
+
+def read_blobs(root: Path, digests: list[str]) -> dict[str, bytes]:
+    """The content of each git blob git has, by blob id: one git process."""
+    if not digests:
+        return {}
+    try:
+        blobs = _cat_file_batch(root, digests)
+    except VcsError:
+        return {}
+    return {d: data for d, data in zip(digests, blobs, strict=True) if data is not None}
 
 
 def hooks_dir(root: Path) -> Path:

@@ -38,7 +38,6 @@ from pytest_piv.rgr.reach import (
     should_record,
 )
 from pytest_piv.store import reach as reach_store
-from pytest_piv.vcs import read_blob
 
 if TYPE_CHECKING:
     from pytest_piv.plugin.rgr import RgrPlugin
@@ -86,10 +85,11 @@ class ReachPlugin:
             self.known = {}
         changed = self.changed()
         self.changed_tests = frozenset(p for p, role in changed.items() if role == "test")
-        self.edited = self._edited(items, changed)
+        old = self._old_texts(changed)
+        self.edited = self._edited(items, changed, old)
         if not self.select:
             return
-        module_level, functions = self._source_changes(changed)
+        module_level, functions = self._source_changes(changed, old)
         self.selection = select_tests(
             [i.nodeid for i in items],
             changed,
@@ -108,28 +108,34 @@ class ReachPlugin:
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
 
+    def _old_texts(self, changed: dict[str, str | None]) -> dict[str, str]:
+        """The text the ledger last saw of each changed test and source file it knew."""
+        before = {row[0]: row[1] for row in self.rgr.start.rows.files}
+        digests = {
+            path: digest
+            for path, role in changed.items()
+            if role in ("test", "source") and (digest := before.get(path)) is not None
+        }
+        texts = self.rgr.contents(digests.values())
+        return {path: texts[d] for path, d in digests.items() if d in texts}
+
     def _edited(
-        self, items: list[pytest.Item], changed: dict[str, str | None]
+        self, items: list[pytest.Item], changed: dict[str, str | None], old: dict[str, str]
     ) -> dict[str, frozenset[str]]:
         """For each changed test module whose change is only in its test functions, the
         node ids of the functions added or changed (decorators count)."""
-        before = {row[0]: row[1] for row in self.rgr.start.rows.files}
         by_module: dict[str, list[str]] = {}
         for item in items:
             by_module.setdefault(item.nodeid.split("::", 1)[0], []).append(item.nodeid)
         edited: dict[str, frozenset[str]] = {}
         for path, role in changed.items():
-            old_digest = before.get(path)
-            if role != "test" or path not in by_module or old_digest is None:
+            old_text = old.get(path)
+            if role != "test" or path not in by_module or old_text is None:
                 continue
-            old = read_blob(self.rgr.root, old_digest)
             try:
                 new = (self.rgr.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            if old is None:
-                continue
-            old_text = old.decode("utf-8", errors="replace")
             old_frame = frame_digest(old_text)
             if old_frame is None or old_frame != frame_digest(new):
                 continue
@@ -144,22 +150,19 @@ class ReachPlugin:
         return edited
 
     def _source_changes(
-        self, changed: dict[str, str | None]
+        self, changed: dict[str, str | None], old: dict[str, str]
     ) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
         """The changed source files whose module-level code changed since the ledger, and
         the functions that changed in each."""
-        before = {row[0]: row[1] for row in self.rgr.start.rows.files}
         versions: dict[str, tuple[str | None, str | None]] = {}
         for path, role in changed.items():
             if role != "source":
                 continue
-            digest = before.get(path)
-            old = None if digest is None else read_blob(self.rgr.root, digest)
             try:
                 new: str | None = (self.rgr.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 new = None
-            versions[path] = (None if old is None else old.decode("utf-8", "replace"), new)
+            versions[path] = (old.get(path), new)
         return module_level_changes(versions), changed_functions(versions)
 
     def narrowed(self) -> bool:

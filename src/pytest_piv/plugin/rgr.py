@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -44,7 +44,14 @@ from pytest_piv.rgr.rules import (
 )
 from pytest_piv.store import connect, diagnose, ledger, snapshot
 from pytest_piv.store.db import LISTING_SUFFIX, beside
-from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blob
+from pytest_piv.vcs import (
+    TreeState,
+    TreeStateJob,
+    blob_digest,
+    changed_lines,
+    read_blob,
+    read_blobs,
+)
 
 if TYPE_CHECKING:
     from pytest_piv.plugin.evidence import ProjectFacts
@@ -533,6 +540,18 @@ class RgrPlugin:
     def _content(self, digest: str) -> str | None:
         data = ledger.blob(self.conn, digest) or read_blob(self.root, digest)
         return data.decode("utf-8", errors="replace") if data is not None else None
+
+    def contents(self, digests: Iterable[str]) -> dict[str, str]:
+        """The text of each blob the ledger or git has, by digest: the ledger keeps the
+        versions of source files that were never committed."""
+        wanted = set(digests)
+        found: dict[str, bytes] = {}
+        for digest in wanted:
+            data = ledger.blob(self.conn, digest)
+            if data is not None:
+                found[digest] = data
+        found.update(read_blobs(self.root, sorted(wanted - found.keys())))
+        return {d: data.decode("utf-8", errors="replace") for d, data in found.items()}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
