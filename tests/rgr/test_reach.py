@@ -147,11 +147,23 @@ def test_a_second_uncommitted_body_change_is_narrowed_from_the_ledgers_copy(
     plain_project.write("src/shop/tax.py", till.format("rate() * x"))
     assert plain_project.run("--piv-rgr-reach=select").ret == 0
     # the version before this edit was never committed: only the ledger has it
-    plain_project.write("src/shop/tax.py", till.format("(rate() * x)"))
+    plain_project.write("src/shop/tax.py", till.format("rate() * x + 0"))
     result = plain_project.run("--piv-rgr-reach=select")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*1 passed, 2 deselected*"])
     assert set(plain_project.last_run()) == {"tests/test_tax.py::test_till"}
+
+
+def test_a_change_no_test_can_see_deselects_every_test_and_the_run_passes(
+    plain_project: Project,
+) -> None:
+    _two_modules(plain_project)
+    assert plain_project.run("--piv-rgr-reach=select").ret == 0
+    plain_project.write("src/shop/tax.py", "def rate():\n    return (2)  # same code\n")
+    result = plain_project.run("--piv-rgr-reach=select")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*2 deselected*"])
+    result.stdout.fnmatch_lines(["piv: *no test reaches the change*"])
 
 
 def test_without_the_reach_selection_a_source_change_is_a_subset_until_a_full_run(
