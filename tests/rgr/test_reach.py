@@ -133,8 +133,7 @@ def test_a_second_uncommitted_body_change_is_narrowed_from_the_ledgers_copy(
     plain_project: Project,
 ) -> None:
     till = (
-        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n"
-        "        return {}\n"
+        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n        return {}\n"
     )
     plain_project.write("src/shop/tax.py", till.format("x * rate()"))
     plain_project.write(

@@ -267,5 +267,8 @@ def test_an_attribute_a_method_body_changes_is_an_interface_change(shop: Repo) -
     )
     code, out = shop.piv("validate", "--preset", "types")
     assert code == 1
-    assert "src/shop/checkout.py:5:24: operator Unsupported operand types for + (\"str\" and \"int\")" in out
+    assert (
+        'src/shop/checkout.py:5:24: operator Unsupported operand types for + ("str" and "int")'
+        in out
+    )
     assert "old debt" not in out

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_piv.report.rgr import nothing_reached
 from pytest_piv.rgr.digests import frame_digest, function_digests, split_test_nodeid
 from pytest_piv.rgr.reach import (
     Reach,
@@ -59,6 +60,7 @@ class ReachPlugin:
         self.failed: set[str] = set()
         self.calls: set[CodeType] = set()
         self.paths: dict[str, str | None] = {}
+        self.emptied = False
 
     def changed(self) -> dict[str, str | None]:
         """The test and source files that differ from what the ledger last saw."""
@@ -211,11 +213,24 @@ class ReachPlugin:
         if report.failed or report.skipped:  # a skipped test ran nothing: never inferred
             self.failed.add(report.nodeid)
 
+    @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if (
+            session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
+            and self.deselected
+            and not session.items
+        ):  # pytest's "no tests collected" (exit 5) is not a failure when reach chose none
+            session.exitstatus = pytest.ExitCode.OK
+            self.emptied = True
         if not self.recorded or self.rgr.store_error is not None or not self.rgr.run_id:
             return
         with contextlib.suppress(sqlite3.Error):
             reach_store.record_reach(self.rgr.conn, self.rgr.run_id, self.recorded)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.emptied:
+            line = nothing_reached(self.deselected)
+            terminalreporter.write_line(line.text, **line.markup)
 
 
 def register(config: pytest.Config, rgr: RgrPlugin, mode: str) -> None:

@@ -29,6 +29,16 @@ class Line(NamedTuple):
     markup: dict[str, bool]
 
 
+def nothing_reached(deselected: int) -> Line:
+    """The run the reach selection emptied: it passes, and says why nothing ran."""
+    tests = "test" if deselected == 1 else "tests"
+    return Line(
+        f"piv: no test reaches the change: {deselected} {tests} deselected by reach"
+        " (they run nothing that changed)",
+        {"green": True},
+    )
+
+
 def header(mode: str, policy: str, db: str) -> str:
     return printable(f"piv: rgr {mode}, policy {policy}, store {db}")
 
