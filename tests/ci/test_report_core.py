@@ -252,6 +252,32 @@ def test_profile_hotspots_in_project_files_become_notices() -> None:
     assert [(a.kind, a.file) for a in result.annotations] == [("notice", "src/a.py")]
 
 
+def test_profile_tables_and_notices_name_each_hotspot_with_its_share_and_place() -> None:
+    data = {
+        "cpu": {
+            "samples": 10,
+            "seconds": 0.1,
+            "by_own": [{"function": "slow", "file": "src/a.py", "own_share": 0.5,
+                        "total_share": 0.75}],
+        },
+        "mem": {
+            "peak": 2048,
+            "by_peak": [{"function": "grow", "file": "src/b.py", "line": 7, "bytes": 1024,
+                         "allocations": 3}],
+        },
+    }  # fmt: skip
+    result = read_result("profile", data, lambda name: name.startswith("src/"))
+    assert result.headline == "cpu: 10 samples over 0.1 s; mem: peak 2048 bytes"
+    assert [t.rows for t in result.tables] == [
+        (("slow", "src/a.py", "50.0%", "75.0%"),),
+        (("grow", "src/b.py:7", "1024", "3"),),
+    ]
+    assert [(a.title, a.message, a.file, a.line) for a in result.annotations] == [
+        ("piv profile: cpu hotspot", "slow: 50.0% of the samples", "src/a.py", None),
+        ("piv profile: memory at the peak", "grow: 1024 bytes at the peak", "src/b.py", 7),
+    ]
+
+
 @pytest.mark.parametrize(
     ("job", "status", "words"),
     [
