@@ -282,6 +282,42 @@ def _share(value: object) -> str:
     return f"{100 * value:.1f}%" if isinstance(value, int | float) else "-"
 
 
+Row = dict[str, Any]
+
+
+def _hotspots(
+    rows: list[Row],
+    table: tuple[str, tuple[str, ...], Callable[[Row], tuple[str, ...]]],
+    notice: tuple[str, Callable[[Row], str]],
+    is_project_file: Callable[[str], bool],
+) -> tuple[Table, list[Annotation]]:
+    """A profile's hotspot table (title, columns, cells of a row), and a notice (title,
+    message of a row) on each of the first few hotspots in the project's own files."""
+    title, columns, cells = table
+    notice_title, message = notice
+    mine = [r for r in rows if is_project_file(_text(r.get("file")))][:HOTSPOT_NOTICES]
+    notes = [
+        Annotation("notice", notice_title, message(r), _text(r.get("file")), _int(r.get("line")))
+        for r in mine
+    ]
+    return Table(title, columns, tuple(cells(r) for r in rows)), notes
+
+
+def _cpu_cells(row: Row) -> tuple[str, ...]:
+    own, total = _share(row.get("own_share")), _share(row.get("total_share"))
+    return (_text(row.get("function")), _text(row.get("file")), own, total)
+
+
+def _mem_cells(row: Row) -> tuple[str, ...]:
+    where = f"{_text(row.get('file'))}:{_text(row.get('line'))}"
+    return (
+        _text(row.get("function")),
+        where,
+        _text(row.get("bytes")),
+        _text(row.get("allocations")),
+    )
+
+
 def profile_result(data: object, is_project_file: Callable[[str], bool]) -> GateResult:
     top = _obj(data, "the result")
     skipped = top.get("skipped")
@@ -293,62 +329,43 @@ def profile_result(data: object, is_project_file: Callable[[str], bool]) -> Gate
         cpu = _obj(cpu, "cpu")
         rows = [_obj(r, "cpu.by_own[]") for r in _list(cpu.get("by_own", []), "cpu.by_own")]
         parts.append(f"cpu: {_text(cpu.get('samples'))} samples over {_text(cpu.get('seconds'))} s")
-        tables.append(
-            Table(
+        table, notes = _hotspots(
+            rows,
+            (
                 "CPU: most time in the function itself",
                 ("function", "file", "own", "total"),
-                tuple(
-                    (
-                        _text(r.get("function")),
-                        _text(r.get("file")),
-                        _share(r.get("own_share")),
-                        _share(r.get("total_share")),
-                    )
-                    for r in rows
-                ),
-            )
-        )
-        mine = [r for r in rows if is_project_file(_text(r.get("file")))][:HOTSPOT_NOTICES]
-        annotations += [
-            Annotation(
-                "notice",
+                _cpu_cells,
+            ),
+            (
                 "piv profile: cpu hotspot",
-                f"{_text(r.get('function'))}: {_share(r.get('own_share'))} of the samples",
-                _text(r.get("file")),
-            )
-            for r in mine
-        ]
+                lambda r: (
+                    f"{_text(r.get('function'))}: {_share(r.get('own_share'))} of the samples"
+                ),
+            ),
+            is_project_file,
+        )
+        tables.append(table)
+        annotations += notes
     mem = top.get("mem")
     if mem is not None:
         mem = _obj(mem, "mem")
         sites = [_obj(r, "mem.by_peak[]") for r in _list(mem.get("by_peak", []), "mem.by_peak")]
         parts.append(f"mem: peak {_text(mem.get('peak'))} bytes")
-        tables.append(
-            Table(
+        table, notes = _hotspots(
+            sites,
+            (
                 "Memory: most bytes at the peak",
                 ("function", "where", "bytes", "allocations"),
-                tuple(
-                    (
-                        _text(s.get("function")),
-                        f"{_text(s.get('file'))}:{_text(s.get('line'))}",
-                        _text(s.get("bytes")),
-                        _text(s.get("allocations")),
-                    )
-                    for s in sites
-                ),
-            )
-        )
-        mine = [s for s in sites if is_project_file(_text(s.get("file")))][:HOTSPOT_NOTICES]
-        annotations += [
-            Annotation(
-                "notice",
+                _mem_cells,
+            ),
+            (
                 "piv profile: memory at the peak",
-                f"{_text(s.get('function'))}: {_text(s.get('bytes'))} bytes at the peak",
-                _text(s.get("file")),
-                _int(s.get("line")),
-            )
-            for s in mine
-        ]
+                lambda s: f"{_text(s.get('function'))}: {_text(s.get('bytes'))} bytes at the peak",
+            ),
+            is_project_file,
+        )
+        tables.append(table)
+        annotations += notes
     if cpu is None and mem is None:
         if skipped is None:
             raise MalformedResult("expected a cpu, mem or skipped section")
