@@ -272,3 +272,30 @@ def test_an_attribute_a_method_body_changes_is_an_interface_change(shop: Repo) -
         in out
     )
     assert "old debt" not in out
+
+
+@pytest.mark.slow
+def test_fixing_callers_one_by_one_reuses_the_check_at_head_file_by_file(shop: Repo) -> None:
+    shop.write(
+        "src/shop/report.py",
+        "from shop.cart import subtotal\n\n\n"
+        "def line(prices: list[int]) -> str:\n    return str(subtotal(prices))\n",
+    )
+    shop.commit("report")
+    shop.write("src/shop/cart.py", SIGNATURE_CHANGE)
+    code, out = shop.piv("validate", "--preset", "types")
+    assert code == 1
+    assert "src/shop/report.py:5:16: call-arg" in out
+    cache = shop.path / ".piv" / "validate" / "mypy-baseline.json"
+    checked_at_head = cache.stat().st_mtime_ns
+
+    shop.write(
+        "src/shop/report.py",
+        "from shop.cart import subtotal\n\n\n"
+        "def line(prices: list[int]) -> str:\n    return str(subtotal(prices, 0))\n",
+    )
+    code, out = shop.piv("validate", "--preset", "types")
+    assert code == 1
+    assert BROKEN_CALLER in out.splitlines()
+    assert "report.py" not in out
+    assert cache.stat().st_mtime_ns == checked_at_head  # no second check at HEAD
