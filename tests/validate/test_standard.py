@@ -238,7 +238,7 @@ def test_a_body_only_change_needs_no_check_at_head_for_old_errors_in_unchanged_f
     assert str(steps[0]["detail"]).endswith(
         "1 error already at HEAD not reported (no interface changed)"
     )
-    assert not (shop.path / ".piv" / "validate" / "mypy-baseline.json").exists()
+    assert not (shop.path / ".piv" / "validate" / "mypy-baseline-2.json").exists()
 
     # a new error in the changed file itself is still told from its old ones at HEAD
     shop.write("src/shop/cart.py", 'def subtotal(prices: list[int]) -> int:\n    return "x"\n')
@@ -286,7 +286,7 @@ def test_fixing_callers_one_by_one_reuses_the_check_at_head_file_by_file(shop: R
     code, out = shop.piv("validate", "--preset", "types")
     assert code == 1
     assert "src/shop/report.py:5:16: call-arg" in out
-    cache = shop.path / ".piv" / "validate" / "mypy-baseline.json"
+    cache = shop.path / ".piv" / "validate" / "mypy-baseline-2.json"
     checked_at_head = cache.stat().st_mtime_ns
 
     shop.write(

@@ -4,8 +4,8 @@ The scoped step checks the changed files plus the project modules that import th
 (reverse imports, ``[tool.piv.validate] importer_depth`` steps, default 1), so a changed
 signature that breaks an unchanged caller is reported. mypy follows imports as the project
 configured it; only errors in the checked files are kept. When there are errors, the same
-files that have errors are checked at HEAD in a temporary git worktree (cached per HEAD and
-file set) and only errors HEAD did not have are reported: debt in untouched code is not
+files that have errors are checked at HEAD in a temporary git worktree (cached per HEAD,
+file by file) and only errors HEAD did not have are reported: debt in untouched code is not
 newly reported. That check's mypy cache is seeded from the project's own, so it is
 incremental even on piv's first run. When the change altered no module's interface (only
 function bodies: :mod:`pytest_piv.validate.interface`), the errors in unchanged files are
@@ -14,7 +14,6 @@ old by construction and only the changed files with errors are checked at HEAD.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -46,6 +45,8 @@ OUTPUT_FLAGS = (
 )
 #: the base check's own mypy cache, under ``.piv/validate``
 HEAD_CACHE = "mypy-head-cache"
+#: the errors found at the base, by commit and file, under ``.piv/validate``
+BASELINE_CACHE = "mypy-baseline-2.json"
 
 
 def mypy_targets(project: Project) -> list[str]:
@@ -191,40 +192,49 @@ def _run(
     return findings, ""
 
 
+def _cached_baseline(cache_file: Path, commit: str) -> dict[str, list[Finding]]:
+    """The errors already found at ``commit``, by file (empty for another commit)."""
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("commit") != commit:
+            return {}
+        files = data["files"]
+        return {path: [Finding(*row) for row in rows] for path, rows in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def _baseline(
     target: Target, files: Sequence[str], budget: float
 ) -> tuple[list[Finding] | None, str]:
-    """The errors the same files had at the base, HEAD by default (cached by the base's
-    commit and the file set). The check's cache is seeded from the project's mypy cache."""
+    """The errors the same files had at the base, HEAD by default, cached by the base's
+    commit file by file (a file's errors do not depend on which others are checked with
+    it), so fixing callers one by one checks the base once. The check's cache is seeded
+    from the project's mypy cache."""
     commit = resolve_commit(target.root, target.base)
     if commit is None:
         return [], ""
-    key = hashlib.sha1("\0".join([commit, *files]).encode(), usedforsecurity=False).hexdigest()
-    cache_file = target.cache_dir / "mypy-baseline.json"
-    cached: dict[str, list[list[object]]] = {}
-    if cache_file.is_file():
+    cache_file = target.cache_dir / BASELINE_CACHE
+    known = _cached_baseline(cache_file, commit)
+    missing = [f for f in files if f not in known]
+    if missing:
+        head_cache = target.cache_dir / HEAD_CACHE
+        seed_cache(project_cache(target.root), head_cache)
         try:
-            cached = json.loads(cache_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            cached = {}
-    if key in cached:
-        return [Finding(*row) for row in cached[key]], ""  # type: ignore[arg-type]
-    head_cache = target.cache_dir / HEAD_CACHE
-    seed_cache(project_cache(target.root), head_cache)
-    try:
-        with checkout(target.root, commit) as tree:
-            present = [f for f in files if (tree / f).is_file()]
-            if not present:
-                return [], ""
-            found, why = _run(target, tree, present, budget, head_cache)
-    except VcsError as exc:
-        return None, f"no baseline at {target.base} ({exc})"
-    if found is None:
-        return None, f"baseline at {target.base}: {why}"
-    target.cache_dir.mkdir(parents=True, exist_ok=True)
-    cached = {key: [list(f) for f in found]}  # one entry: the HEAD and files of this change
-    cache_file.write_text(json.dumps(cached), encoding="utf-8")
-    return found, ""
+            with checkout(target.root, commit) as tree:
+                present = [f for f in missing if (tree / f).is_file()]
+                found, why = (
+                    _run(target, tree, present, budget, head_cache) if present else ([], "")
+                )
+        except VcsError as exc:
+            return None, f"no baseline at {target.base} ({exc})"
+        if found is None:
+            return None, f"baseline at {target.base}: {why}"
+        known.update({f: [e for e in found if e.path == f] for f in missing})
+        target.cache_dir.mkdir(parents=True, exist_ok=True)
+        rows = {path: [list(e) for e in errors] for path, errors in known.items()}
+        cache_file.write_text(json.dumps({"commit": commit, "files": rows}), encoding="utf-8")
+    return [e for f in files for e in known[f]], ""
 
 
 def _read(path: Path) -> str | None:
