@@ -258,3 +258,13 @@ def test_a_helper_changed_in_a_test_module_runs_all_its_tests(plain_project: Pro
     plain_project.append("tests/test_tax.py", "\n\nTWO = 2\n")
     result = plain_project.run("--piv-rgr-reach=select")
     result.stdout.fnmatch_lines(["*2 passed, 1 deselected*"])
+
+
+def test_a_deleted_tests_reach_is_forgotten_by_the_next_full_run(plain_project: Project) -> None:
+    _two_modules(plain_project)
+    assert plain_project.run("--piv-rgr-reach=record").ret == 0
+    (plain_project.path / "tests" / "test_tax.py").unlink()
+    assert plain_project.run("--piv-rgr-reach=record", "-k", "subtotal").ret == 0
+    assert "tests/test_tax.py::test_rate" in _reach(plain_project)  # a subset forgets nothing
+    assert plain_project.run("--piv-rgr-reach=record").ret == 0
+    assert set(_reach(plain_project)) == {"tests/test_cart.py::test_subtotal"}
