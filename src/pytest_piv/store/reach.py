@@ -53,7 +53,7 @@ def _reach(text: str, passed: bool) -> Reach:
     )
 
 
-def forget_reach(conn: sqlite3.Connection, nodeids: list[str]) -> None:
-    """Drop the reach of tests that are gone."""
-    with write(conn):
-        conn.executemany("DELETE FROM reach WHERE nodeid = ?", [(n,) for n in nodeids])
+def forget_gone_tests(conn: sqlite3.Connection) -> None:
+    """Drop the reach of tests the ledger no longer has: run inside the write transaction
+    of a full run that forgot the tests it did not see."""
+    conn.execute("DELETE FROM reach WHERE nodeid NOT IN (SELECT nodeid FROM tests)")
