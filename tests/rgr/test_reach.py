@@ -98,31 +98,31 @@ def test_a_regression_through_module_data_no_test_calls_is_still_caught(
     assert plain_project.runs()[-1][1] == "full"
 
 
-def test_a_changed_function_body_runs_only_the_tests_that_called_that_function(
-    plain_project: Project,
-) -> None:
-    plain_project.write(
-        "src/shop/tax.py",
-        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n"
-        "        return x * rate()\n",
-    )
-    plain_project.write(
+TILL = "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n        return {}\n"
+
+
+def _till(project: Project) -> None:
+    """tax.py with a function and a method; a test of each; committed and run once."""
+    project.write("src/shop/tax.py", TILL.format("x * rate()"))
+    project.write(
         "tests/test_tax.py",
         "from shop.tax import Till, rate\n\n\ndef test_rate():\n    assert rate() == 2\n\n\n"
         "def test_till():\n    assert Till().total(1) == 2\n",
     )
-    plain_project.commit("tax")
-    assert plain_project.run("--piv-rgr-reach=select").ret == 0
+    project.commit("tax")
+    assert project.run("--piv-rgr-reach=select").ret == 0
+
+
+def test_a_changed_function_body_runs_only_the_tests_that_called_that_function(
+    plain_project: Project,
+) -> None:
+    _till(plain_project)
     assert _functions(plain_project)["tests/test_tax.py::test_rate"] == {"src/shop/tax.py::rate"}
     assert _functions(plain_project)["tests/test_tax.py::test_till"] == {
         "src/shop/tax.py::Till.total",
         "src/shop/tax.py::rate",
     }
-    plain_project.write(
-        "src/shop/tax.py",
-        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n"
-        "        return rate() * x\n",
-    )
+    plain_project.write("src/shop/tax.py", TILL.format("rate() * x"))
     result = plain_project.run("--piv-rgr-reach=select")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*1 passed, 2 deselected*"])
@@ -132,21 +132,11 @@ def test_a_changed_function_body_runs_only_the_tests_that_called_that_function(
 def test_a_second_uncommitted_body_change_is_narrowed_from_the_ledgers_copy(
     plain_project: Project,
 ) -> None:
-    till = (
-        "def rate():\n    return 2\n\n\nclass Till:\n    def total(self, x):\n        return {}\n"
-    )
-    plain_project.write("src/shop/tax.py", till.format("x * rate()"))
-    plain_project.write(
-        "tests/test_tax.py",
-        "from shop.tax import Till, rate\n\n\ndef test_rate():\n    assert rate() == 2\n\n\n"
-        "def test_till():\n    assert Till().total(1) == 2\n",
-    )
-    plain_project.commit("tax")
-    assert plain_project.run("--piv-rgr-reach=select").ret == 0
-    plain_project.write("src/shop/tax.py", till.format("rate() * x"))
+    _till(plain_project)
+    plain_project.write("src/shop/tax.py", TILL.format("rate() * x"))
     assert plain_project.run("--piv-rgr-reach=select").ret == 0
     # the version before this edit was never committed: only the ledger has it
-    plain_project.write("src/shop/tax.py", till.format("rate() * x + 0"))
+    plain_project.write("src/shop/tax.py", TILL.format("rate() * x + 0"))
     result = plain_project.run("--piv-rgr-reach=select")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*1 passed, 2 deselected*"])
