@@ -313,19 +313,6 @@ def _walk_tree_state(root: Path, roles: FileRoles) -> TreeState:
     return TreeState(files, file_roles, None, False, frozenset(files), (WALK_NOTE,))
 
 
-def read_blob(root: Path, digest: str) -> bytes | None:
-    """The content of a git blob, or None when git does not have it."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "cat-file", "blob", digest],
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def changed_lines(old: str | None, new: str) -> set[int]:
     """Line numbers of *new* that were added or changed relative to *old* (1-based)."""
     import difflib  # only when a run has changed source lines to check

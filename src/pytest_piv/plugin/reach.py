@@ -222,10 +222,12 @@ class ReachPlugin:
         ):  # pytest's "no tests collected" (exit 5) is not a failure when reach chose none
             session.exitstatus = pytest.ExitCode.OK
             self.emptied = True
-        if not self.recorded or self.rgr.store_error is not None or not self.rgr.run_id:
+        if self.rgr.store_error is not None or not self.rgr.run_id:
             return
         with contextlib.suppress(sqlite3.Error):
-            reach_store.record_reach(self.rgr.conn, self.rgr.run_id, self.recorded)
+            if self.recorded:
+                reach_store.record_reach(self.rgr.conn, self.rgr.run_id, self.recorded)
+            reach_store.forget_gone_tests(self.rgr.conn)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.emptied:

@@ -44,14 +44,7 @@ from pytest_piv.rgr.rules import (
 )
 from pytest_piv.store import connect, diagnose, ledger, snapshot
 from pytest_piv.store.db import LISTING_SUFFIX, beside
-from pytest_piv.vcs import (
-    TreeState,
-    TreeStateJob,
-    blob_digest,
-    changed_lines,
-    read_blob,
-    read_blobs,
-)
+from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, read_blobs
 
 if TYPE_CHECKING:
     from pytest_piv.plugin.evidence import ProjectFacts
@@ -519,10 +512,15 @@ class RgrPlugin:
             return LineCheck(False, "no coverage data"), []
         if not full_scope:
             return LineCheck(False, "a subset run cannot tell which lines no test executes"), []
+        last = {
+            path: rec.verified_digest
+            for path in pending
+            if (rec := self.ledger.files.get(path)) and rec.verified_digest
+        }
+        texts = self.contents(last.values())
         changes: dict[str, set[int]] = {}
-        for path, _digest in pending.items():
-            rec = self.ledger.files.get(path)
-            old = self._content(rec.verified_digest) if rec and rec.verified_digest else None
+        for path in pending:
+            old = texts.get(last.get(path, ""))
             try:
                 new = (self.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
@@ -536,10 +534,6 @@ class RgrPlugin:
         )
         verified = [p for p in pending if p not in check.untested]
         return check, verified
-
-    def _content(self, digest: str) -> str | None:
-        data = ledger.blob(self.conn, digest) or read_blob(self.root, digest)
-        return data.decode("utf-8", errors="replace") if data is not None else None
 
     def contents(self, digests: Iterable[str]) -> dict[str, str]:
         """The text of each blob the ledger or git has, by digest: the ledger keeps the

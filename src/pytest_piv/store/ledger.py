@@ -24,7 +24,6 @@ from pytest_piv.rgr.model import (
     TestRecord,
 )
 from pytest_piv.rgr.rules import PENDING_RED, Ledger, TestVerdict, Verdict
-from pytest_piv.store import reach
 from pytest_piv.store.db import write
 from pytest_piv.tools import process_alive
 
@@ -402,7 +401,6 @@ def finish_run(
             seen = {obs.nodeid for obs, _ in end.judged}
             gone = [(n,) for n in previous if n not in seen]  # read in this transaction
             conn.executemany("DELETE FROM tests WHERE nodeid = ?", gone)
-            reach.forget_gone_tests(conn)
         if complete:
             greened = [(obs.func_key,) for obs, v in end.judged if v.verdict is Verdict.GREEN]
             conn.executemany("DELETE FROM collection_reds WHERE func_key = ?", greened)

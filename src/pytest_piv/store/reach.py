@@ -54,6 +54,7 @@ def _reach(text: str, passed: bool) -> Reach:
 
 
 def forget_gone_tests(conn: sqlite3.Connection) -> None:
-    """Drop the reach of tests the ledger no longer has: run inside the write transaction
-    of a full run that forgot the tests it did not see."""
-    conn.execute("DELETE FROM reach WHERE nodeid NOT IN (SELECT nodeid FROM tests)")
+    """Drop the reach of tests the ledger no longer has (a full run forgets the tests it
+    did not see; their reach goes with them)."""
+    with write(conn):
+        conn.execute("DELETE FROM reach WHERE nodeid NOT IN (SELECT nodeid FROM tests)")
