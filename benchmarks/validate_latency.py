@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 COMMIT = "42899d8a0a96b121a514516f4be9db44ff7aeaf3"
@@ -110,6 +111,74 @@ def clear(workdir: Path, *names: str) -> None:
         shutil.rmtree(workdir / name, ignore_errors=True)
 
 
+Record = Callable[[str, float, str], None]
+
+
+def measure_signature_change(workdir: Path, mypy: str, piv: list[str], record: Record) -> None:
+    edit(workdir, OLD)
+    clear(workdir, ".mypy_cache", ".piv")
+    record("mypy whole project, cold", *timed(workdir, mypy))
+    edit(workdir, BREAKING)
+    record("mypy whole project, warm", *timed(workdir, mypy))
+    record("mypy staged file only, warm", *timed(workdir, mypy, CHANGED))
+    record("piv validate, warm, HEAD baseline computed", *timed(workdir, *piv))
+    record("piv validate, warm, HEAD baseline cached", *timed(workdir, *piv))
+    edit(workdir, HARMLESS)
+    record("piv validate, warm, a change that type-checks", *timed(workdir, *piv))
+    # the first piv run in a project whose developer runs mypy: its cache is at HEAD
+    edit(workdir, OLD)
+    clear(workdir, ".mypy_cache", ".piv")
+    sh(workdir, mypy, check=False)
+    edit(workdir, BREAKING)
+    record("piv validate, no piv state, project .mypy_cache", *timed(workdir, *piv))
+    clear(workdir, ".mypy_cache", ".piv")
+    record("piv validate, fully cold (no mypy cache at all)", *timed(workdir, *piv))
+
+
+def measure_body_only_change(workdir: Path, mypy: str, piv: list[str], record: Record) -> None:
+    """The common commit: a body-only change, from a cache at HEAD."""
+    edit(workdir, OLD)
+    sh(workdir, mypy, check=False)
+    sh(workdir, *piv, check=False)
+    replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
+    record("piv validate, warm, a body-only change", *timed(workdir, *piv))
+    replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
+    sh(workdir, mypy, check=False)
+    replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
+    record("mypy whole project, warm, a body-only change", *timed(workdir, mypy))
+    replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
+    clear(workdir, ".piv")
+    sh(workdir, mypy, check=False)
+    replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
+    record("piv validate, body-only, no piv state, project cache", *timed(workdir, *piv))
+    replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
+
+
+def measure_dmypy(workdir: Path, record: Record) -> None:
+    edit(workdir, OLD)
+    dmypy = str(workdir / ".venv" / "bin" / "dmypy")
+    sh(workdir, dmypy, "stop", check=False)
+    clear(workdir, ".mypy_cache", ".dmypy.json")
+    daemon = (dmypy, "run", "--", "rich")
+    record("dmypy, daemon start + first check", *timed(workdir, *daemon))
+    edit(workdir, BREAKING)
+    record("dmypy, fine-grained recheck of the change", *timed(workdir, *daemon))
+    sh(workdir, dmypy, "stop", check=False)
+
+
+def show_missed_caller(workdir: Path, mypy: str, piv: list[str]) -> None:
+    """A caller outside the changed file's import closure: staged-only mypy cannot see it."""
+    replace(workdir, MISSED_FILE, MISSED_OLD, MISSED_NEW)
+    print(f"\n=== change in {MISSED_FILE}: {MISSED_OLD!r} -> {MISSED_NEW!r}")
+    for name, argv in (
+        (f"$ mypy {MISSED_FILE}   (staged-only, as mirrors-mypy)", (mypy, MISSED_FILE)),
+        ("$ piv validate", tuple(piv)),
+    ):
+        done = sh(workdir, *argv, check=False)
+        print(f"\n--- {name}   exit {done.returncode}\n{(done.stdout + done.stderr).strip()}")
+    replace(workdir, MISSED_FILE, MISSED_NEW, MISSED_OLD)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, required=True, help="a clone of Textualize/rich")
@@ -128,48 +197,9 @@ def main() -> None:
         outputs[name] = output
 
     for _ in range(args.repeat):
-        edit(workdir, OLD)
-        clear(workdir, ".mypy_cache", ".piv")
-        record("mypy whole project, cold", *timed(workdir, mypy))
-        edit(workdir, BREAKING)
-        record("mypy whole project, warm", *timed(workdir, mypy))
-        record("mypy staged file only, warm", *timed(workdir, mypy, CHANGED))
-        record("piv validate, warm, HEAD baseline computed", *timed(workdir, *piv))
-        record("piv validate, warm, HEAD baseline cached", *timed(workdir, *piv))
-        edit(workdir, HARMLESS)
-        record("piv validate, warm, a change that type-checks", *timed(workdir, *piv))
-        # the first piv run in a project whose developer runs mypy: its cache is at HEAD
-        edit(workdir, OLD)
-        clear(workdir, ".mypy_cache", ".piv")
-        sh(workdir, mypy, check=False)
-        edit(workdir, BREAKING)
-        record("piv validate, no piv state, project .mypy_cache", *timed(workdir, *piv))
-        clear(workdir, ".mypy_cache", ".piv")
-        record("piv validate, fully cold (no mypy cache at all)", *timed(workdir, *piv))
-        # the common commit: a body-only change, from a cache at HEAD
-        edit(workdir, OLD)
-        sh(workdir, mypy, check=False)
-        sh(workdir, *piv, check=False)
-        replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
-        record("piv validate, warm, a body-only change", *timed(workdir, *piv))
-        replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
-        sh(workdir, mypy, check=False)
-        replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
-        record("mypy whole project, warm, a body-only change", *timed(workdir, mypy))
-        replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
-        clear(workdir, ".piv")
-        sh(workdir, mypy, check=False)
-        replace(workdir, CHANGED, BODY_OLD, BODY_NEW)
-        record("piv validate, body-only, no piv state, project cache", *timed(workdir, *piv))
-        replace(workdir, CHANGED, BODY_NEW, BODY_OLD)
-        dmypy = str(workdir / ".venv" / "bin" / "dmypy")
-        sh(workdir, dmypy, "stop", check=False)
-        clear(workdir, ".mypy_cache", ".dmypy.json")
-        daemon = (dmypy, "run", "--", "rich")
-        record("dmypy, daemon start + first check", *timed(workdir, *daemon))
-        edit(workdir, BREAKING)
-        record("dmypy, fine-grained recheck of the change", *timed(workdir, *daemon))
-        sh(workdir, dmypy, "stop", check=False)
+        measure_signature_change(workdir, mypy, piv, record)
+        measure_body_only_change(workdir, mypy, piv, record)
+        measure_dmypy(workdir, record)
     edit(workdir, OLD)
 
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
@@ -178,17 +208,7 @@ def main() -> None:
         print(f"{name:<48} {statistics.median(values):7.2f} s  (n={len(values)})")
     for name in ("mypy staged file only, warm", "piv validate, warm, HEAD baseline cached"):
         print(f"\n--- {name} ---\n{outputs[name].strip()[:3000]}")
-
-    # a caller outside the changed file's import closure: staged-only mypy cannot see it
-    replace(workdir, MISSED_FILE, MISSED_OLD, MISSED_NEW)
-    print(f"\n=== change in {MISSED_FILE}: {MISSED_OLD!r} -> {MISSED_NEW!r}")
-    for name, argv in (
-        (f"$ mypy {MISSED_FILE}   (staged-only, as mirrors-mypy)", (mypy, MISSED_FILE)),
-        ("$ piv validate", tuple(piv)),
-    ):
-        done = sh(workdir, *argv, check=False)
-        print(f"\n--- {name}   exit {done.returncode}\n{(done.stdout + done.stderr).strip()}")
-    replace(workdir, MISSED_FILE, MISSED_NEW, MISSED_OLD)
+    show_missed_caller(workdir, mypy, piv)
 
 
 if __name__ == "__main__":
