@@ -22,6 +22,14 @@ import pytest
 from pytest_piv.config import PivConfig
 from pytest_piv.errors import StoreError
 from pytest_piv.plugin.gc_pause import gc_paused
+from pytest_piv.plugin.reports import (
+    RED_ATTR,
+    SubtestReport,
+    outcome_of,
+    red_from_report,
+    subtest_name,
+    subtest_red,
+)
 from pytest_piv.plugin.scope import run_scope
 from pytest_piv.report import rgr as report
 from pytest_piv.report.text import printable
@@ -32,7 +40,7 @@ from pytest_piv.rgr.digests import (
     function_nodeid,
     split_test_nodeid,
 )
-from pytest_piv.rgr.model import RED_OUTCOMES, Observation, Outcome, Red, RedKind
+from pytest_piv.rgr.model import RED_OUTCOMES, Observation, Outcome, Red
 from pytest_piv.rgr.phase import RunSummary, summarize
 from pytest_piv.rgr.rules import (
     LineCheck,
@@ -49,15 +57,7 @@ from pytest_piv.vcs import TreeState, TreeStateJob, blob_digest, changed_lines, 
 if TYPE_CHECKING:
     from pytest_piv.plugin.evidence import ProjectFacts
 
-RED_ATTR = "piv_red"
 
-
-class _NoSubtests(pytest.TestReport):
-    """Stands for pytest.SubtestReport where pytest has none: no report is one."""
-
-
-#: the report of one subtest (pytest >= 9); older pytest has no built-in subtests
-SubtestReport: type[pytest.TestReport] = getattr(pytest, "SubtestReport", _NoSubtests)
 #: the verdicts that fail a passing test in enforce mode
 FAILED_BY_PIV = frozenset({Verdict.NEVER_RED, Verdict.EDITED_GREEN})
 CHARACTERIZATION = "piv_characterization"
@@ -110,55 +110,6 @@ def attach_red(
     from pytest_piv.plugin.evidence import classify_excinfo, red_to_dict  # on failures only
 
     setattr(rep, RED_ATTR, red_to_dict(classify_excinfo(excinfo, when, facts)))
-
-
-def red_from_report(rep: pytest.TestReport | pytest.CollectReport) -> Red | None:
-    data = getattr(rep, RED_ATTR, None)
-    if not isinstance(data, dict):
-        return None
-    return Red(
-        kind=RedKind(data["kind"]),
-        path=data.get("path"),
-        line=data.get("line"),
-        message=str(data.get("message", "")),
-        during=str(data.get("during", "call")),
-    )
-
-
-def subtest_name(report: pytest.TestReport) -> str:
-    """A subtest as pytest names it: ``[msg] (n=2)``."""
-    context = getattr(report, "context", None)
-    msg, kwargs = getattr(context, "msg", None), getattr(context, "kwargs", None) or {}
-    parts = [f"[{msg}]"] if msg is not None else []
-    if kwargs:
-        parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
-    return " ".join(parts) or "(<subtest>)"
-
-
-def subtest_red(red: Red | None, description: str, failed: int) -> Red:
-    """The red of a test whose subtests failed: the first failed subtest's, named."""
-    which = f"subtest {description}" if failed == 1 else f"{failed} subtests, first {description}"
-    if red is None:
-        return Red(RedKind.ASSERTION, None, None, f"{which} failed")
-    return red._replace(message=f"{which}: {red.message}")
-
-
-def outcome_of(rep: pytest.TestReport) -> Outcome | None:
-    """The test outcome this phase report settles, or None when the test goes on."""
-    outcome = rep.outcome  # the attribute, not the properties: this runs for every test
-    if rep.when == "call":
-        if outcome == "passed":
-            return Outcome.XPASSED if hasattr(rep, "wasxfail") else Outcome.PASSED
-        if outcome == "skipped":
-            return Outcome.XFAILED if hasattr(rep, "wasxfail") else Outcome.SKIPPED
-        return Outcome.FAILED
-    if rep.when == "setup":
-        if outcome == "failed":
-            return Outcome.ERROR
-        if outcome == "skipped":
-            return Outcome.XFAILED if hasattr(rep, "wasxfail") else Outcome.SKIPPED
-        return None
-    return Outcome.ERROR if outcome == "failed" else None
 
 
 class RgrPlugin:
