@@ -35,7 +35,8 @@ from pytest_piv.baselines.verdicts import (
 from pytest_piv.baselines.worktree import head
 from pytest_piv.config import PivConfig
 from pytest_piv.errors import ConfigError
-from pytest_piv.plugin.bench_probe import under_xdist, uses_benchmark
+from pytest_piv.plugin.bench_probe import uses_benchmark
+from pytest_piv.plugin.workers import under_xdist
 from pytest_piv.report import bench as report
 from pytest_piv.store import bench as store
 from pytest_piv.store import connect

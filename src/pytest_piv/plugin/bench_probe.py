@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_piv.config import PivConfig
+from pytest_piv.plugin.workers import under_xdist
 from pytest_piv.values import format_percent
 
 FIXTURE = "benchmark"
@@ -21,10 +22,6 @@ FIXTURE = "benchmark"
 
 def uses_benchmark(item: pytest.Item) -> bool:
     return FIXTURE in getattr(item, "fixturenames", ())
-
-
-def under_xdist(config: pytest.Config) -> bool:
-    return config.getoption("dist", "no") != "no" or bool(getattr(config.option, "numprocesses", 0))
 
 
 class BenchProbe:

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_piv.report.rgr import nothing_reached
+from pytest_piv.plugin.workers import under_xdist
+from pytest_piv.report.rgr import nothing_reached, reach_off_under_xdist
 from pytest_piv.rgr.digests import frame_digest, function_digests, split_test_nodeid
 from pytest_piv.rgr.reach import (
     Reach,
@@ -237,9 +238,22 @@ class ReachPlugin:
 
 def register(config: pytest.Config, rgr: RgrPlugin, mode: str) -> None:
     """Register ``piv-reach`` for *mode* (``record`` or ``select``) in a single process."""
-    if mode == "off" or config.pluginmanager.hasplugin("dsession"):
+    if mode == "off":
+        return
+    if under_xdist(config):
+        config.pluginmanager.register(_OffUnderXdist(mode), PLUGIN_NAME)
         return
     config.pluginmanager.register(ReachPlugin(config, rgr, mode == "select"), PLUGIN_NAME)
+
+
+class _OffUnderXdist:
+    """Under xdist the workers collect and run: say that reach is off there."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def pytest_report_header(self) -> str:
+        return reach_off_under_xdist(self.mode)
 
 
 def reach_scope(config: pytest.Config, deselected: int) -> dict[str, Any] | None:
