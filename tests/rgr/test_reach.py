@@ -192,26 +192,40 @@ def test_a_red_test_is_run_again_after_any_source_change_until_it_passes(
     assert plain_project.last_run()["tests/test_tax.py::test_double"] == ("green", None)
 
 
-@pytest.mark.parametrize("mode", ["record", "select"])
-def test_under_xdist_every_test_runs_and_nothing_is_recorded(
-    pytester: pytest.Pytester, mode: str
-) -> None:
+def _under_xdist(pytester: pytest.Pytester) -> Project:
     from tests.conftest import _make
 
     project = _make(pytester, ("-n", "2"))
     _two_modules(project)
-    project.run(f"--piv-rgr-reach={mode}")
+    return project
+
+
+def test_under_xdist_the_workers_record_each_tests_reach(pytester: pytest.Pytester) -> None:
+    project = _under_xdist(pytester)
+    assert project.run("--piv-rgr-reach=record").ret == 0
+    assert _reach(project) == {
+        "tests/test_cart.py::test_subtotal": {"src/shop/cart.py"},
+        "tests/test_tax.py::test_rate": {"src/shop/tax.py"},
+    }
+
+
+def test_under_xdist_a_refactor_runs_only_the_tests_that_reach_it(
+    pytester: pytest.Pytester,
+) -> None:
+    project = _under_xdist(pytester)
+    assert project.run("--piv-rgr-reach=select").ret == 0
     project.write("src/shop/cart.py", LOOP)
-    result = project.run(f"--piv-rgr-reach={mode}")
-    result.stdout.fnmatch_lines(
-        [
-            f"piv: reach {mode} is off under xdist (-n): every test runs and no reach is"
-            " recorded (run without -n to use it)",
-            "*2 passed*",
-        ]
-    )
-    assert project.runs()[-1][1] == "full"
-    assert _reach(project) == {}
+    result = project.run("--piv-rgr-reach=select")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*1 passed*"])
+    result.stdout.fnmatch_lines(["piv: REFACTOR — 1 source file changed, outcomes unchanged*"])
+    assert project.runs()[-1][1] == "reach"
+    assert set(project.last_run()) == {"tests/test_cart.py::test_subtotal"}
+
+    project.write("src/shop/cart.py", LOOP + "# a comment\n")
+    result = project.run("--piv-rgr-reach=select")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["piv: no test reaches the change: 2 tests deselected by reach*"])
 
 
 def test_the_reach_key_in_pyproject_turns_recording_on(plain_project: Project) -> None:

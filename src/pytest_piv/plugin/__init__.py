@@ -272,6 +272,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
         if hasattr(config, "workerinput"):  # an xdist worker: see plugin/rgr.py
             config.pluginmanager.register(EvidencePlugin(piv_config), "piv-evidence")
+            if piv_config.rgr.reach != "off":
+                from pytest_piv.plugin.reach import register_worker
+
+                register_worker(config)
         else:
             try:
                 plugin = RgrPlugin(config, piv_config)

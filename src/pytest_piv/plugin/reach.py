@@ -11,8 +11,13 @@ Selection compares the tree with what the ledger last saw (:mod:`pytest_piv.rgr.
 has the rules) and deselects the tests that run nothing that changed. The ledger records
 such a run with scope ``reach``: like a full run, it judges a refactor and records the
 source files, since every test that runs a changed file ran; unlike a full run, it forgets
-no test it did not see. Under xdist the workers collect, so nothing is selected there
-(the whole suite runs) and nothing is recorded.
+no test it did not see.
+
+Under xdist the workers collect and run the tests: the controller (``ReachController``)
+works out what changed once and sends it to each worker with its ``workerinput``; each
+worker (``ReachPlugin``) makes the same selection from the same collection, records the
+tests it runs, and sends back its count of deselected tests and the reach it recorded in
+its ``workeroutput``; the controller writes them to the store.
 """
 
 from __future__ import annotations
@@ -20,15 +25,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
 from pytest_piv.plugin.workers import under_xdist
-from pytest_piv.report.rgr import nothing_reached, reach_off_under_xdist
+from pytest_piv.report.rgr import nothing_reached
 from pytest_piv.rgr.digests import frame_digest, function_digests, split_test_nodeid
 from pytest_piv.rgr.reach import (
     Reach,
@@ -40,55 +45,102 @@ from pytest_piv.rgr.reach import (
     should_record,
 )
 from pytest_piv.store import reach as reach_store
+from pytest_piv.store.reach import decode_reach, encode_reach
 
 if TYPE_CHECKING:
     from pytest_piv.plugin.rgr import RgrPlugin
 
 PLUGIN_NAME = "piv-reach"
+#: the key of the reach inputs in a worker's ``workerinput``, and of its results in
+#: ``workeroutput``
+WIRE_KEY = "piv_reach"
+
+
+class ReachInputs(NamedTuple):
+    """What a selection and a recording need to know, worked out once per run."""
+
+    root: Path
+    #: the test and source files that differ from what the ledger last saw: their roles
+    changed: dict[str, str | None]
+    #: the text the ledger last saw of each changed test and source file it knew
+    old: dict[str, str]
+    #: each test's recorded reach
+    known: dict[str, Reach]
+    #: the project's source files (a recorded call counts only in these)
+    sources: frozenset[str]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "changed": self.changed,
+            "old": self.old,
+            "known": {n: [encode_reach(r), r.passed] for n, r in self.known.items()},
+            "sources": sorted(self.sources),
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> ReachInputs:
+        return cls(
+            Path(data["root"]),
+            dict(data["changed"]),
+            dict(data["old"]),
+            {n: decode_reach(text, bool(passed)) for n, (text, passed) in data["known"].items()},
+            frozenset(data["sources"]),
+        )
+
+
+def inputs_of(rgr: RgrPlugin) -> ReachInputs:
+    """The reach inputs of this run, from the ledger the RGR plugin read."""
+    try:
+        known = reach_store.load_reach(rgr.conn)
+    except sqlite3.Error:
+        known = {}
+    tree = rgr.tree
+    seen = {row[0]: (row[1], row[2]) for row in rgr.start.rows.files}
+    changed: dict[str, str | None] = {}
+    for path, digest in tree.files.items():
+        if (path not in seen) or seen[path][0] != digest:
+            changed[path] = tree.roles.get(path)
+    for path, (gone, role) in seen.items():
+        if gone is not None and path not in tree.files:
+            changed[path] = role
+    digests = {
+        path: last
+        for path, role in changed.items()
+        if role in ("test", "source") and (last := seen.get(path, (None, ""))[0]) is not None
+    }
+    texts = rgr.contents(digests.values())
+    old = {path: texts[d] for path, d in digests.items() if d in texts}
+    return ReachInputs(rgr.root, changed, old, known, frozenset(rgr.current_source))
 
 
 class ReachPlugin:
-    def __init__(self, config: pytest.Config, rgr: RgrPlugin, select: bool) -> None:
+    """Where the tests are collected and run (one process, or an xdist worker): select,
+    and record the tests whose reach is unknown, failing or edited."""
+
+    def __init__(
+        self, config: pytest.Config, inputs: Callable[[], ReachInputs], select: bool
+    ) -> None:
         self.config = config
-        self.rgr = rgr
+        self.load_inputs = inputs
+        self.inputs = ReachInputs(Path(), {}, {}, {}, frozenset())
         self.select = select
         self.selection: Selection | None = None
         self.deselected = 0
-        self.known: dict[str, Reach] = {}
         self.changed_tests: frozenset[str] = frozenset()
         self.edited: dict[str, frozenset[str]] = {}
         self.recorded: dict[str, Reach] = {}
         self.failed: set[str] = set()
         self.calls: set[CodeType] = set()
         self.paths: dict[str, str | None] = {}
-        self.emptied = False
-
-    def changed(self) -> dict[str, str | None]:
-        """The test and source files that differ from what the ledger last saw."""
-        tree = self.rgr.tree
-        seen: dict[str, tuple[str | None, str]] = {
-            row[0]: (row[1], row[2]) for row in self.rgr.start.rows.files
-        }
-        out: dict[str, str | None] = {}
-        for path, digest in tree.files.items():
-            if (path not in seen) or seen[path][0] != digest:
-                out[path] = tree.roles.get(path)
-        for path, (gone, role) in seen.items():
-            if gone is not None and path not in tree.files:
-                out[path] = role
-        return out
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        try:
-            self.known = reach_store.load_reach(self.rgr.conn)
-        except sqlite3.Error:
-            self.known = {}
-        changed = self.changed()
+        self.inputs = inputs = self.load_inputs()
+        changed, old = inputs.changed, inputs.old
         self.changed_tests = frozenset(p for p, role in changed.items() if role == "test")
-        old = self._old_texts(changed)
         self.edited = self._edited(items, changed, old)
         if not self.select:
             return
@@ -96,7 +148,7 @@ class ReachPlugin:
         self.selection = select_tests(
             [i.nodeid for i in items],
             changed,
-            self.known,
+            inputs.known,
             self.edited,
             module_level=module_level,
             functions=functions,
@@ -110,17 +162,6 @@ class ReachPlugin:
             self.deselected = len(dropped)
             config.hook.pytest_deselected(items=dropped)
             items[:] = kept
-
-    def _old_texts(self, changed: dict[str, str | None]) -> dict[str, str]:
-        """The text the ledger last saw of each changed test and source file it knew."""
-        before = {row[0]: row[1] for row in self.rgr.start.rows.files}
-        digests = {
-            path: digest
-            for path, role in changed.items()
-            if role in ("test", "source") and (digest := before.get(path)) is not None
-        }
-        texts = self.rgr.contents(digests.values())
-        return {path: texts[d] for path, d in digests.items() if d in texts}
 
     def _edited(
         self, items: list[pytest.Item], changed: dict[str, str | None], old: dict[str, str]
@@ -136,7 +177,7 @@ class ReachPlugin:
             if role != "test" or path not in by_module or old_text is None:
                 continue
             try:
-                new = (self.rgr.root / path).read_text(encoding="utf-8")
+                new = (self.inputs.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
             old_frame = frame_digest(old_text)
@@ -162,7 +203,7 @@ class ReachPlugin:
             if role != "source":
                 continue
             try:
-                new: str | None = (self.rgr.root / path).read_text(encoding="utf-8")
+                new: str | None = (self.inputs.root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 new = None
             versions[path] = (old.get(path), new)
@@ -182,8 +223,8 @@ class ReachPlugin:
         if filename not in self.paths:
             path: str | None = None
             with contextlib.suppress(ValueError, OSError):
-                path = Path(filename).resolve().relative_to(self.rgr.root).as_posix()
-            self.paths[filename] = path if path in self.rgr.current_source else None
+                path = Path(filename).resolve().relative_to(self.inputs.root).as_posix()
+            self.paths[filename] = path if path in self.inputs.sources else None
         return self.paths[filename]
 
     @pytest.hookimpl(wrapper=True)
@@ -191,7 +232,7 @@ class ReachPlugin:
         self, item: pytest.Item, nextitem: pytest.Item | None
     ) -> Generator[None, object, object]:
         record = sys.getprofile() is None and should_record(
-            item.nodeid, self.changed_tests, self.known, self.edited
+            item.nodeid, self.changed_tests, self.inputs.known, self.edited
         )
         if not record:
             return (yield)
@@ -216,9 +257,33 @@ class ReachPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        output = getattr(self.config, "workeroutput", None)
+        if isinstance(output, dict):  # an xdist worker: the controller stores it
+            output[WIRE_KEY] = {
+                "deselected": self.deselected,
+                "narrowed": self.narrowed(),
+                "recorded": {n: [encode_reach(r), r.passed] for n, r in self.recorded.items()},
+            }
+
+
+class StoredReach:
+    """In the process that reports (one process, or the xdist controller): a run reach
+    emptied passes, and the recorded reach goes to the store."""
+
+    def __init__(self, rgr: RgrPlugin) -> None:
+        self.rgr = rgr
+        self.emptied = False
+
+    def results(self) -> tuple[int, dict[str, Reach]]:
+        """How many tests reach deselected, and the reach recorded."""
+        raise NotImplementedError
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        deselected, recorded = self.results()
         if (
             session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
-            and self.deselected
+            and deselected
             and not session.items
         ):  # pytest's "no tests collected" (exit 5) is not a failure when reach chose none
             session.exitstatus = pytest.ExitCode.OK
@@ -226,40 +291,91 @@ class ReachPlugin:
         if self.rgr.store_error is not None or not self.rgr.run_id:
             return
         with contextlib.suppress(sqlite3.Error):
-            if self.recorded:
-                reach_store.record_reach(self.rgr.conn, self.rgr.run_id, self.recorded)
+            if recorded:
+                reach_store.record_reach(self.rgr.conn, self.rgr.run_id, recorded)
             reach_store.forget_gone_tests(self.rgr.conn)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.emptied:
-            line = nothing_reached(self.deselected)
+            line = nothing_reached(self.results()[0])
             terminalreporter.write_line(line.text, **line.markup)
 
 
+class SingleProcessReach(ReachPlugin, StoredReach):
+    """``piv-reach`` without xdist: selects, records and stores in one process."""
+
+    def __init__(self, config: pytest.Config, rgr: RgrPlugin, select: bool) -> None:
+        ReachPlugin.__init__(self, config, lambda: inputs_of(rgr), select)
+        StoredReach.__init__(self, rgr)
+
+    def results(self) -> tuple[int, dict[str, Reach]]:
+        return self.deselected, self.recorded
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        StoredReach.pytest_sessionfinish(self, session)
+
+
+class ReachController(StoredReach):
+    """``piv-reach`` in an xdist controller: sends the inputs to each worker, gathers the
+    workers' selections and recordings."""
+
+    def __init__(self, rgr: RgrPlugin, mode: str) -> None:
+        super().__init__(rgr)
+        self.mode = mode
+        self.wire: dict[str, Any] | None = None
+        self.deselected = 0
+        self.narrowed_by_workers = False
+        self.recorded: dict[str, Reach] = {}
+
+    def pytest_configure_node(self, node: Any) -> None:
+        if self.wire is None:
+            self.wire = {"select": self.mode == "select", **inputs_of(self.rgr).to_wire()}
+        node.workerinput[WIRE_KEY] = self.wire
+
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        data = getattr(node, "workeroutput", {}).get(WIRE_KEY)
+        if not isinstance(data, dict):
+            return
+        # every worker collects the same tests and makes the same selection
+        deselected = max(self.deselected, int(data.get("deselected", 0)))
+        self.rgr.deselected += deselected - self.deselected
+        self.deselected = deselected
+        self.narrowed_by_workers |= bool(data.get("narrowed"))
+        for nodeid, (text, passed) in dict(data.get("recorded", {})).items():
+            self.recorded[nodeid] = decode_reach(text, bool(passed))
+
+    def narrowed(self) -> bool:
+        return self.narrowed_by_workers
+
+    def results(self) -> tuple[int, dict[str, Reach]]:
+        return self.deselected, self.recorded
+
+
 def register(config: pytest.Config, rgr: RgrPlugin, mode: str) -> None:
-    """Register ``piv-reach`` for *mode* (``record`` or ``select``) in a single process."""
+    """Register ``piv-reach`` for *mode* (``record`` or ``select``): in this process, or
+    as the controller of xdist workers."""
     if mode == "off":
         return
     if under_xdist(config):
-        config.pluginmanager.register(_OffUnderXdist(mode), PLUGIN_NAME)
+        config.pluginmanager.register(ReachController(rgr, mode), PLUGIN_NAME)
         return
-    config.pluginmanager.register(ReachPlugin(config, rgr, mode == "select"), PLUGIN_NAME)
+    config.pluginmanager.register(SingleProcessReach(config, rgr, mode == "select"), PLUGIN_NAME)
 
 
-class _OffUnderXdist:
-    """Under xdist the workers collect and run: say that reach is off there."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-
-    def pytest_report_header(self) -> str:
-        return reach_off_under_xdist(self.mode)
+def register_worker(config: pytest.Config) -> None:
+    """In an xdist worker whose controller sent reach inputs: select and record here."""
+    data = getattr(config, "workerinput", {}).get(WIRE_KEY)
+    if isinstance(data, dict):
+        inputs = ReachInputs.from_wire(data)
+        plugin = ReachPlugin(config, lambda: inputs, bool(data.get("select")))
+        config.pluginmanager.register(plugin, PLUGIN_NAME)
 
 
 def reach_scope(config: pytest.Config, deselected: int) -> dict[str, Any] | None:
     """The scope detail of a run narrowed only by reach, else ``None``."""
     plugin = config.pluginmanager.get_plugin(PLUGIN_NAME)
-    if not isinstance(plugin, ReachPlugin) or not plugin.narrowed():
+    if not isinstance(plugin, SingleProcessReach | ReachController) or not plugin.narrowed():
         return None
     if deselected != plugin.deselected:
         return None

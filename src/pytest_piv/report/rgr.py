@@ -39,13 +39,6 @@ def nothing_reached(deselected: int) -> Line:
     )
 
 
-def reach_off_under_xdist(mode: str) -> str:
-    return (
-        f"piv: reach {mode} is off under xdist (-n): every test runs and no reach is recorded"
-        " (run without -n to use it)"
-    )
-
-
 def header(mode: str, policy: str, db: str) -> str:
     return printable(f"piv: rgr {mode}, policy {policy}, store {db}")
 

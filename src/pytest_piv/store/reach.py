@@ -19,7 +19,7 @@ FUNCTIONS = "::functions"
 
 def record_reach(conn: sqlite3.Connection, run_id: int, reach: Mapping[str, Reach]) -> None:
     """Replace the reach of the tests in *reach* with what run *run_id* saw."""
-    rows = [(nodeid, run_id, int(r.passed), _lines(r)) for nodeid, r in reach.items()]
+    rows = [(nodeid, run_id, int(r.passed), encode_reach(r)) for nodeid, r in reach.items()]
     with write(conn):
         conn.executemany(
             "INSERT INTO reach (nodeid, run_id, passed, files) VALUES (?, ?, ?, ?)"
@@ -32,19 +32,21 @@ def record_reach(conn: sqlite3.Connection, run_id: int, reach: Mapping[str, Reac
 def load_reach(conn: sqlite3.Connection) -> dict[str, Reach]:
     """Every recorded test's reach, by node id (empty when none was recorded)."""
     return {
-        nodeid: _reach(files, bool(passed))
+        nodeid: decode_reach(files, bool(passed))
         for nodeid, passed, files in conn.execute("SELECT nodeid, passed, files FROM reach")
     }
 
 
-def _lines(reach: Reach) -> str:
+def encode_reach(reach: Reach) -> str:
+    """A reach as text: its files, then the marker line and its functions."""
     lines = sorted(reach.files)
     if reach.functions is not None:
         lines += [FUNCTIONS, *sorted(reach.functions)]
     return "\n".join(lines)
 
 
-def _reach(text: str, passed: bool) -> Reach:
+def decode_reach(text: str, passed: bool) -> Reach:
+    """The reach :func:`encode_reach` wrote."""
     files, marker, functions = text.partition(FUNCTIONS)
     return Reach(
         frozenset(f for f in files.split("\n") if f),
