@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator
 from pathlib import Path
 from types import CodeType, FrameType
@@ -266,7 +267,7 @@ class ReachPlugin:
             }
 
 
-class StoredReach:
+class StoredReach(ABC):
     """In the process that reports (one process, or the xdist controller): a run reach
     emptied passes, and the recorded reach goes to the store."""
 
@@ -274,9 +275,9 @@ class StoredReach:
         self.rgr = rgr
         self.emptied = False
 
+    @abstractmethod
     def results(self) -> tuple[int, dict[str, Reach]]:
         """How many tests reach deselected, and the reach recorded."""
-        raise NotImplementedError
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
