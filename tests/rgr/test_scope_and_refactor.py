@@ -118,3 +118,17 @@ def test_rgr_coverage_key_measures_changed_lines_without_cov(project: Project) -
     added = project.run()
     assert added.ret == 1
     added.stdout.fnmatch_lines(["  violation: src/shop/cart.py: changed line(s) 9 executed by no*"])
+
+
+def test_paths_that_hold_every_test_file_are_a_full_run_without_testpaths(
+    project: Project,
+) -> None:
+    project.write("pyproject.toml", '[tool.pytest.ini_options]\npythonpath = ["src"]\n')
+    project.write("tests/test_other.py", OTHER)
+    project.run()
+    project.run("tests")
+    assert project.runs()[-1][1] == "full"
+    project.run("tests/test_other.py")
+    assert project.runs()[-1][1] == "subset"
+    project.run("tests", "--doctest-modules")  # doctests in src/ would not be collected
+    assert project.runs()[-1][1] == "subset"
