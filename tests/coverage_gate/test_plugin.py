@@ -318,3 +318,16 @@ def test_with_cov_the_data_file_is_pytest_covs_and_not_named_as_pivs(
     result = pytester.runpytest_subprocess("--piv", "-p", "no:cacheprovider", "--cov=src")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines(["piv: wrote .piv/coverage.json (verdict), .piv/piv.db (store)"])
+
+
+def test_paths_that_hold_every_test_file_are_gated_as_the_whole_suite(
+    pytester: pytest.Pytester, shop: ShopProject
+) -> None:
+    root = shop("[tool.piv.coverage]\nfail_under = 65\n")
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text().replace('testpaths = ["tests"]\n', "")
+    pyproject.write_text(text.replace('[tool.piv.rgr]\nmode = "off"\n', ""))
+    result = pytester.runpytest_subprocess("--piv", "tests")
+    result.stdout.fnmatch_lines(["*(default)*14*5*64.28*65*FAIL"])
+    result.stdout.no_fnmatch_line("*not gated*")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED

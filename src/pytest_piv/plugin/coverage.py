@@ -25,7 +25,7 @@ from pytest_piv.coverage.measured import RootRelative, coverage_warnings
 from pytest_piv.coverage.settings import DEFAULT_JSON_REPORT
 from pytest_piv.errors import PivError, UsageError
 from pytest_piv.plugin.measure import PLUGIN_NAME, MeasurePlugin
-from pytest_piv.plugin.scope import run_scope
+from pytest_piv.plugin.scope import known_test_files, run_scope
 from pytest_piv.report import coverage as report
 from pytest_piv.report.text import printable
 from pytest_piv.store.coverage_cache import open_facts_cache
@@ -61,7 +61,8 @@ class CoverageGatePlugin:
         self.deselected += len(items)
 
     def _scope(self) -> Scope:
-        scope, _ = run_scope(self.config, self.piv.root, self.deselected)
+        tests = known_test_files(self.config)
+        scope, _ = run_scope(self.config, self.piv.root, self.deselected, tests)
         if scope == "full":
             return "whole"
         return "subset-targeted" if self.settings.subset == "targeted" else "subset-report"

@@ -427,7 +427,8 @@ class RgrPlugin:
     # -- the end of the run ------------------------------------------------------------
 
     def _scope(self, session: pytest.Session) -> tuple[str, dict[str, object]]:
-        scope, detail = run_scope(self.config, self.root, self.deselected)
+        tests = self.tree.of_role("test")
+        scope, detail = run_scope(self.config, self.root, self.deselected, tests)
         if scope == "subset" and set(detail) == {"deselected"}:
             from pytest_piv.plugin.reach import reach_scope
 
