@@ -241,6 +241,26 @@ def test_a_body_only_change_needs_no_check_at_head_for_old_errors_in_unchanged_f
 
 
 @pytest.mark.slow
+def test_the_interface_rule_can_be_turned_off_and_then_head_is_checked(tmp_path: Path) -> None:
+    shop = make_repo(tmp_path / "off", PRESETS + "\n[tool.piv.validate]\ninterface_rule = false\n")
+    _commit_old_debt(shop)
+    shop.write("src/shop/cart.py", "def subtotal(prices: list[int]) -> int:\n    return 0\n")
+    code, data = shop.validate_json("--preset", "types")
+    steps = data["steps"]
+    assert isinstance(steps, list)
+    assert (code, steps[0]["verdict"]) == (0, "pass")
+    assert str(steps[0]["detail"]).endswith("1 error already at HEAD not reported")
+    assert (shop.path / ".piv" / "validate" / "mypy-baseline-2.json").exists()
+
+
+def test_a_bad_interface_rule_value_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    shop = make_repo(tmp_path / "bad", PRESETS + "\n[tool.piv.validate]\ninterface_rule = 1\n")
+    code, out = shop.piv("validate", "--preset", "types")
+    assert code == 2
+    assert "interface_rule = 1" in out and "true or false" in out
+
+
+@pytest.mark.slow
 def test_an_attribute_a_method_body_changes_is_an_interface_change(shop: Repo) -> None:
     shop.write(
         "src/shop/cart.py",
