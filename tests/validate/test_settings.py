@@ -49,6 +49,8 @@ def test_a_preset_can_be_overridden_and_a_new_one_can_extend_another() -> None:
         ({"presets": {"mine": ["ruff", "mypy"]}}, {}, "[tool.piv.validate] presets.mine = 'ruff'"),
         ({"budget": 0}, {}, "[tool.piv.validate] budget = 0 (pyproject.toml): expected a positive"),
         ({"jobs": "2"}, {}, "[tool.piv.validate] jobs = '2'"),
+        ({"interface_rule": 1}, {}, "[tool.piv.validate] interface_rule = 1 (pyproject.toml):"
+         " expected true or false"),
         ({"colour": 1}, {}, "[tool.piv.validate] colour = 1 (pyproject.toml): expected one of"),
         ({"steps": {"mypy": {"command": ["x"]}}}, {}, "[tool.piv.validate.steps.mypy]"),
         ({"steps": {"lint": {"command": "x"}}}, {}, "[tool.piv.validate.steps.lint] command"),

@@ -253,13 +253,6 @@ def test_the_interface_rule_can_be_turned_off_and_then_head_is_checked(tmp_path:
     assert (shop.path / ".piv" / "validate" / "mypy-baseline-2.json").exists()
 
 
-def test_a_bad_interface_rule_value_is_a_one_line_usage_error(tmp_path: Path) -> None:
-    shop = make_repo(tmp_path / "bad", PRESETS + "\n[tool.piv.validate]\ninterface_rule = 1\n")
-    code, out = shop.piv("validate", "--preset", "types")
-    assert code == 2
-    assert "interface_rule = 1" in out and "true or false" in out
-
-
 @pytest.mark.slow
 def test_an_attribute_a_method_body_changes_is_an_interface_change(shop: Repo) -> None:
     shop.write(

@@ -262,7 +262,7 @@ def body_only_changes(target: Target) -> set[str] | None:
 def _old_by_interface(target: Target, found: list[Finding]) -> tuple[list[Finding], int]:
     """The errors that may be new (to check at the base), and how many are known old:
     those in unchanged files when no interface changed."""
-    changed = body_only_changes(target)
+    changed = body_only_changes(target) if target.settings.interface_rule else None
     if changed is None:
         return found, 0
     suspects = [f for f in found if f.path in changed]

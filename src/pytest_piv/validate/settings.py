@@ -71,6 +71,8 @@ class ValidateSettings(NamedTuple):
     budgets: Mapping[str, float] = {}
     jobs: int = 4
     importer_depth: int | None = 1
+    #: errors in unchanged files are known old when only function bodies changed
+    interface_rule: bool = True
     python: str | None = None
     base: str = "main"
     presets: Mapping[str, tuple[str, ...]] = BUILTIN_PRESETS
@@ -91,6 +93,7 @@ class ValidateSettings(NamedTuple):
             "validate.budget": self.budget,
             "validate.jobs": self.jobs,
             "validate.importer_depth": self.importer_depth,
+            "validate.interface_rule": self.interface_rule,
             "validate.presets": {k: list(v) for k, v in self.presets.items()},
             "gates": self.gates._asdict(),
         }
@@ -224,7 +227,16 @@ def _commit_types(table: object, origin: str) -> dict[str, tuple[str, ...]]:
     return result
 
 
-_SCALARS = ("preset", "budget", "budgets", "jobs", "importer_depth", "python", "base")
+_SCALARS = (
+    "preset",
+    "budget",
+    "budgets",
+    "jobs",
+    "importer_depth",
+    "interface_rule",
+    "python",
+    "base",
+)
 _TABLES = ("presets", "steps", "commit_types")
 
 
@@ -255,6 +267,9 @@ def parse_validate(
         raise _fail(
             VALIDATE, "importer_depth", depth, "a whole number >= 0, or false for all", origin
         )
+    interface_rule = table.get("interface_rule", True)
+    if not isinstance(interface_rule, bool):
+        raise _fail(VALIDATE, "interface_rule", interface_rule, "true or false", origin)
     python = table.get("python")
     if python is not None and (not isinstance(python, str) or not python):
         raise _fail(VALIDATE, "python", python, "the path of the project's interpreter", origin)
@@ -267,6 +282,7 @@ def parse_validate(
         budgets=budgets,
         jobs=jobs,
         importer_depth=None if depth is False else int(depth),
+        interface_rule=interface_rule,
         python=python,
         base=base,
         presets=presets,
