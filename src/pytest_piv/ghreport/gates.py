@@ -6,9 +6,10 @@ the command writes raises :class:`MalformedResult` naming what was expected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
+from pytest_piv.coverage.ranges import consecutive_ranges, range_text
 from pytest_piv.ghreport.model import Annotation, GateResult, Kind, MalformedResult, Status, Table
 from pytest_piv.values import counted
 
@@ -42,20 +43,6 @@ def _int(value: object) -> int | None:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
-
-
-def _ranges(lines: Sequence[int]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for n in sorted(set(lines)):
-        if spans and n == spans[-1][1] + 1:
-            spans[-1] = (spans[-1][0], n)
-        else:
-            spans.append((n, n))
-    return spans
-
-
-def _span(start: int, end: int) -> str:
-    return str(start) if start == end else f"{start}-{end}"
 
 
 def validate_result(data: object) -> GateResult:
@@ -178,14 +165,14 @@ def coverage_result(data: object) -> GateResult:
         not_run = []
         for path, lines in sorted(uncovered.items()):
             numbers = [n for n in _list(lines, f"diff.uncovered[{path}]") if _int(n)]
-            spans = _ranges(numbers)
-            not_run.append((path, ", ".join(_span(a, b) for a, b in spans)))
+            spans = consecutive_ranges(numbers)
+            not_run.append((path, ", ".join(range_text(a, b) for a, b in spans)))
             for start, end in spans:
                 annotations.append(
                     Annotation(
                         kind,
                         "piv coverage: changed lines not run",
-                        f"line {_span(start, end)} changed since {base} and no test ran it",
+                        f"line {range_text(start, end)} changed since {base} and no test ran it",
                         path,
                         start,
                         end,
@@ -285,88 +272,75 @@ def _share(value: object) -> str:
 Row = dict[str, Any]
 
 
-def _hotspots(
-    rows: list[Row],
-    table: tuple[str, tuple[str, ...], Callable[[Row], tuple[str, ...]]],
-    notice: tuple[str, Callable[[Row], str]],
-    is_project_file: Callable[[str], bool],
-) -> tuple[Table, list[Annotation]]:
-    """A profile's hotspot table (title, columns, cells of a row), and a notice (title,
-    message of a row) on each of the first few hotspots in the project's own files."""
-    title, columns, cells = table
-    notice_title, message = notice
-    mine = [r for r in rows if is_project_file(_text(r.get("file")))][:HOTSPOT_NOTICES]
-    notes = [
-        Annotation("notice", notice_title, message(r), _text(r.get("file")), _int(r.get("line")))
-        for r in mine
-    ]
-    return Table(title, columns, tuple(cells(r) for r in rows)), notes
+class _Hotspots(NamedTuple):
+    """How one section of a profile's report (``cpu`` or ``mem``) is shown."""
+
+    section: str
+    rows: str
+    headline: Callable[[Row], str]
+    title: str
+    columns: tuple[str, ...]
+    cells: Callable[[Row], tuple[str, ...]]
+    notice: str
+    message: Callable[[Row], str]
 
 
-def _cpu_cells(row: Row) -> tuple[str, ...]:
-    own, total = _share(row.get("own_share")), _share(row.get("total_share"))
-    return (_text(row.get("function")), _text(row.get("file")), own, total)
-
-
-def _mem_cells(row: Row) -> tuple[str, ...]:
-    where = f"{_text(row.get('file'))}:{_text(row.get('line'))}"
-    return (
-        _text(row.get("function")),
-        where,
-        _text(row.get("bytes")),
-        _text(row.get("allocations")),
-    )
+_PROFILE_SECTIONS = (
+    _Hotspots(
+        "cpu",
+        "by_own",
+        lambda c: f"cpu: {_text(c.get('samples'))} samples over {_text(c.get('seconds'))} s",
+        "CPU: most time in the function itself",
+        ("function", "file", "own", "total"),
+        lambda r: (
+            _text(r.get("function")),
+            _text(r.get("file")),
+            _share(r.get("own_share")),
+            _share(r.get("total_share")),
+        ),
+        "piv profile: cpu hotspot",
+        lambda r: f"{_text(r.get('function'))}: {_share(r.get('own_share'))} of the samples",
+    ),
+    _Hotspots(
+        "mem",
+        "by_peak",
+        lambda m: f"mem: peak {_text(m.get('peak'))} bytes",
+        "Memory: most bytes at the peak",
+        ("function", "where", "bytes", "allocations"),
+        lambda r: (
+            _text(r.get("function")),
+            f"{_text(r.get('file'))}:{_text(r.get('line'))}",
+            _text(r.get("bytes")),
+            _text(r.get("allocations")),
+        ),
+        "piv profile: memory at the peak",
+        lambda r: f"{_text(r.get('function'))}: {_text(r.get('bytes'))} bytes at the peak",
+    ),
+)
 
 
 def profile_result(data: object, is_project_file: Callable[[str], bool]) -> GateResult:
     top = _obj(data, "the result")
     skipped = top.get("skipped")
     tables = []
-    annotations = []
+    annotations: list[Annotation] = []
     parts = []
-    cpu = top.get("cpu")
-    if cpu is not None:
-        cpu = _obj(cpu, "cpu")
-        rows = [_obj(r, "cpu.by_own[]") for r in _list(cpu.get("by_own", []), "cpu.by_own")]
-        parts.append(f"cpu: {_text(cpu.get('samples'))} samples over {_text(cpu.get('seconds'))} s")
-        table, notes = _hotspots(
-            rows,
-            (
-                "CPU: most time in the function itself",
-                ("function", "file", "own", "total"),
-                _cpu_cells,
-            ),
-            (
-                "piv profile: cpu hotspot",
-                lambda r: (
-                    f"{_text(r.get('function'))}: {_share(r.get('own_share'))} of the samples"
-                ),
-            ),
-            is_project_file,
-        )
-        tables.append(table)
-        annotations += notes
-    mem = top.get("mem")
-    if mem is not None:
-        mem = _obj(mem, "mem")
-        sites = [_obj(r, "mem.by_peak[]") for r in _list(mem.get("by_peak", []), "mem.by_peak")]
-        parts.append(f"mem: peak {_text(mem.get('peak'))} bytes")
-        table, notes = _hotspots(
-            sites,
-            (
-                "Memory: most bytes at the peak",
-                ("function", "where", "bytes", "allocations"),
-                _mem_cells,
-            ),
-            (
-                "piv profile: memory at the peak",
-                lambda s: f"{_text(s.get('function'))}: {_text(s.get('bytes'))} bytes at the peak",
-            ),
-            is_project_file,
-        )
-        tables.append(table)
-        annotations += notes
-    if cpu is None and mem is None:
+    for kind in _PROFILE_SECTIONS:
+        if top.get(kind.section) is None:
+            continue
+        section = _obj(top[kind.section], kind.section)
+        where = f"{kind.section}.{kind.rows}"
+        rows = [_obj(r, f"{where}[]") for r in _list(section.get(kind.rows, []), where)]
+        parts.append(kind.headline(section))
+        tables.append(Table(kind.title, kind.columns, tuple(kind.cells(r) for r in rows)))
+        mine = [r for r in rows if is_project_file(_text(r.get("file")))][:HOTSPOT_NOTICES]
+        annotations += [
+            Annotation(
+                "notice", kind.notice, kind.message(r), _text(r.get("file")), _int(r.get("line"))
+            )
+            for r in mine
+        ]
+    if not parts:
         if skipped is None:
             raise MalformedResult("expected a cpu, mem or skipped section")
         reasons = _obj(skipped, "skipped")
