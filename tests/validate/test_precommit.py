@@ -32,6 +32,18 @@ def pre_commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
+def git_commit(cwd: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
+    """``git commit -m MESSAGE`` as a user types it, hooks and all."""
+    return subprocess.run(
+        ["git", "commit", "-m", message],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
     """This checkout as it is now (committed or not), as a git repository with one commit,
@@ -148,14 +160,7 @@ def test_a_consumer_installs_the_hooks_from_a_pinned_rev_and_commits_through_the
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
 
     def commit(message: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "commit", "-m", message],
-            cwd=consumer.path,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return git_commit(consumer.path, env, message)
 
     refused = commit("feat: discounts")
     assert refused.returncode == 1
@@ -229,14 +234,7 @@ def test_prek_installs_the_commit_msg_hook_and_git_commit_goes_through_it(
     assert "prek" in (consumer.path / ".git" / "hooks" / "commit-msg").read_text(encoding="utf-8")
 
     def commit(message: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "commit", "-m", message],
-            cwd=consumer.path,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return git_commit(consumer.path, env, message)
 
     refused = commit("feat: discounts")
     assert refused.returncode == 1
